@@ -1,0 +1,58 @@
+# sellm — everything a newcomer needs is `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+EMBEDDED := DEBUG=1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test curator lint format migrate lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+install: $(STAMP)  ## create .venv and install the locked dependencies (idempotent)
+
+$(STAMP): requirements/dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "sellm needs Python 3.11 or newer as $(PYTHON)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
+	touch $(STAMP)
+
+run: install  ## the embedded default: SQLite, in-process tasks, survey loaded, http://127.0.0.1:8000
+	$(EMBEDDED) $(BIN)/python manage.py migrate --noinput
+	$(EMBEDDED) $(BIN)/python manage.py setup_roles
+	$(EMBEDDED) $(BIN)/python manage.py load_survey
+	@echo ""
+	@echo "  sellm is starting on http://127.0.0.1:8000 (admin: http://127.0.0.1:8000/admin/)"
+	@echo "  Create a curator account in another terminal:  make curator NAME=yourname"
+	@echo ""
+	$(EMBEDDED) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+curator: install  ## create a curator account for `make run`: make curator NAME=ada
+	@test -n "$(NAME)" || { echo "usage: make curator NAME=yourname"; exit 1; }
+	$(EMBEDDED) $(BIN)/python manage.py create_curator $(NAME)
+
+test: install  ## the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
+	$(BIN)/pytest
+
+lint: install  ## ruff check and format check, Django checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SECRET_KEY=lint $(BIN)/python manage.py check
+	SECRET_KEY=lint $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install  ## apply ruff's formatting and fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+migrate: install  ## apply migrations to the configured database
+	$(BIN)/python manage.py migrate --noinput
+
+lock: install  ## re-resolve requirements/*.txt from pyproject.toml (needs PyPI)
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header -q -o requirements/base.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -q -o requirements/dev.txt
+
+clean:  ## remove the virtual environment and local data
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,522 @@
+"""Curators triage and edit papers here: include or exclude, place into the taxonomy, review
+suggested placements. Every write goes through apps.papers.services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.admin import CuratedAdmin, short
+from apps.core.exceptions import ApplicationError
+from apps.core.query import subquery_count
+from apps.papers.models import Author, Authorship, Category, Paper, Placement
+from apps.papers.services import (
+    paper_authors_edited,
+    paper_exclude,
+    paper_include,
+    placement_edit,
+    placement_place,
+    placement_review,
+)
+from apps.taxonomy.models import Challenge, Phase, ResearchDirection
+
+# --- Filters ----------------------------------------------------------------------------
+
+
+class PlacedInFilter(admin.SimpleListFilter):
+    """Papers with an accepted placement on a taxonomy item (a phase also matches papers placed
+    in its challenges and directions)."""
+
+    model: type = Phase
+    lookup: str = "phase"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [(str(item.pk), str(item)) for item in self.model.objects.all()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() is None:
+            return queryset
+        return queryset.placed_in(**{f"{self.lookup}_id": self.value()})
+
+
+class PhaseFilter(PlacedInFilter):
+    title = "phase"
+    parameter_name = "phase"
+
+
+class ChallengeFilter(PlacedInFilter):
+    title = "challenge"
+    parameter_name = "challenge"
+    model = Challenge
+    lookup = "challenge"
+
+
+class DirectionFilter(PlacedInFilter):
+    title = "research direction"
+    parameter_name = "direction"
+    model = ResearchDirection
+    lookup = "direction"
+
+
+class HasDoiFilter(admin.SimpleListFilter):
+    title = "DOI"
+    parameter_name = "has_doi"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("yes", "has a DOI"), ("no", "no DOI")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(doi__isnull=self.value() == "no")
+        return queryset
+
+
+class PendingSuggestionsFilter(admin.SimpleListFilter):
+    title = "suggestions"
+    parameter_name = "suggestions"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("pending", "waiting for review")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "pending":
+            return queryset.filter(Exists(Placement.objects.pending().filter(paper=OuterRef("pk"))))
+        return queryset
+
+
+# --- Action forms -----------------------------------------------------------------------
+
+
+class ExcludeForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Shown to curators in the paper's history and list.",
+    )
+
+
+class PlaceForm(forms.Form):
+    """Pick exactly one of a phase, a challenge or a direction."""
+
+    phase = forms.ModelChoiceField(Phase.objects.all(), required=False)
+    challenge = forms.ModelChoiceField(Challenge.objects.select_related("phase"), required=False)
+    direction = forms.ModelChoiceField(
+        ResearchDirection.objects.select_related("phase"), required=False
+    )
+    evidence = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Optional: why these papers belong there.",
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        targets = [data.get(name) for name in ("phase", "challenge", "direction")]
+        chosen = [target for target in targets if target is not None]
+        if len(chosen) != 1:
+            raise ValidationError("Choose exactly one phase, challenge or direction.")
+        data["target"] = chosen[0]
+        return data
+
+
+def action_form_view(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    form_class: type[forms.Form],
+    title: str,
+) -> tuple[forms.Form | None, HttpResponse | None]:
+    """Run an admin action that needs input: (valid form, None) once submitted, otherwise
+    (None, the page that asks for it)."""
+    if "apply" in request.POST:
+        form = form_class(request.POST)
+        if form.is_valid():
+            return form, None
+    else:
+        form = form_class()
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "form": form,
+        "objects": queryset,
+        "action": request.POST.get("action"),
+        "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+        "media": modeladmin.media + form.media,
+    }
+    return None, TemplateResponse(request, "admin/action_form.html", context)
+
+
+# --- Inlines ----------------------------------------------------------------------------
+
+
+class AuthorshipInline(admin.TabularInline):
+    model = Authorship
+    fields = ("position", "author", "affiliation")
+    autocomplete_fields = ("author",)
+    ordering = ("position",)
+    extra = 0
+
+
+class PlacementForm(forms.ModelForm):
+    """A curator's placement: the phase follows from a chosen challenge or direction."""
+
+    class Meta:
+        model = Placement
+        fields = ("phase", "challenge", "direction", "evidence", "review_state")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].required = False
+
+    def clean(self) -> dict:
+        data = super().clean()
+        challenge, direction = data.get("challenge"), data.get("direction")
+        if challenge and direction:
+            raise ValidationError("A placement names a challenge or a direction, not both.")
+        target = direction or challenge
+        if target is not None:
+            data["phase"] = target.phase
+            self.instance.phase = target.phase
+        elif not data.get("phase"):
+            raise ValidationError("Choose a phase, a challenge or a direction.")
+        return data
+
+
+class PlacementInline(admin.TabularInline):
+    model = Placement
+    form = PlacementForm
+    fk_name = "paper"
+    fields = (
+        "phase",
+        "challenge",
+        "direction",
+        "origin",
+        "confidence",
+        "evidence",
+        "review_state",
+        "reviewed_by",
+    )
+    readonly_fields = ("origin", "confidence", "reviewed_by")
+    autocomplete_fields = ("phase", "challenge", "direction")
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Placement]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("phase", "challenge", "direction", "reviewed_by")
+        )
+
+
+# --- Paper ------------------------------------------------------------------------------
+
+
+@admin.register(Paper)
+class PaperAdmin(CuratedAdmin):
+    list_display = (
+        "short_title",
+        "authors",
+        "year",
+        "status",
+        "source",
+        "arxiv_link",
+        "placed_in",
+        "pending_count",
+    )
+    list_filter = (
+        "status",
+        "source",
+        PhaseFilter,
+        ChallengeFilter,
+        DirectionFilter,
+        PendingSuggestionsFilter,
+        HasDoiFilter,
+        "year",
+    )
+    search_fields = ("title", "=arxiv_id", "=doi", "author_names", "bibtex_key")
+    date_hierarchy = "published_at"
+    list_per_page = 50
+    inlines = (AuthorshipInline, PlacementInline)
+    actions = (
+        "include_papers",
+        "exclude_papers",
+        "place_papers",
+        "accept_suggestions",
+        "reject_suggestions",
+    )
+    readonly_fields = ("author_names", "arxiv_versions", "included_at", "source")
+    fieldsets = (
+        (None, {"fields": ("title", "author_names", "abstract", "year")}),
+        ("Curation", {"fields": ("status", "status_reason", "included_at", "source")}),
+        (
+            "arXiv",
+            {
+                "fields": (
+                    "arxiv_id",
+                    "arxiv_version",
+                    "arxiv_versions",
+                    "published_at",
+                    "revised_at",
+                    "primary_category",
+                    "categories",
+                    "comment",
+                    "license",
+                )
+            },
+        ),
+        ("Publication", {"fields": ("doi", "journal_ref", "venue")}),
+        (
+            "BibTeX",
+            {"fields": ("bibtex_key", "bibtex_type", "bibtex_fields"), "classes": ("collapse",)},
+        ),
+        (
+            "Record",
+            {
+                "fields": ("curator_edited_fields", "created_at", "updated_at"),
+                "classes": ("collapse",),
+            },
+        ),
+    )
+    filter_horizontal = ("categories",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Paper]:
+        return (
+            super()
+            .get_queryset(request)
+            .for_list()
+            .annotate(
+                pending_count=subquery_count(
+                    Placement, "paper", review_state=Placement.ReviewState.PENDING
+                )
+            )
+        )
+
+    @admin.display(description="title", ordering="title")
+    def short_title(self, obj: Paper) -> str:
+        return short(obj.title)
+
+    @admin.display(description="authors")
+    def authors(self, obj: Paper) -> str:
+        names = [authorship.author.name for authorship in obj.authorships.all()]
+        return names[0] + (" et al." if len(names) > 1 else "") if names else "—"
+
+    @admin.display(description="arXiv", ordering="arxiv_id")
+    def arxiv_link(self, obj: Paper) -> str:
+        if not obj.arxiv_id:
+            return "—"
+        return format_html('<a href="{}" rel="noopener">{}</a>', obj.arxiv_url, obj.arxiv_id)
+
+    @admin.display(description="placed in")
+    def placed_in(self, obj: Paper) -> str:
+        return ", ".join(str(p.target) for p in obj.accepted_placements) or "—"  # type: ignore[attr-defined]
+
+    @admin.display(description="pending", ordering="pending_count")
+    def pending_count(self, obj: Paper) -> int:
+        return obj.pending_count  # type: ignore[attr-defined]
+
+    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:  # type: ignore[no-untyped-def]
+        if formset.model is Placement:
+            self._save_placements(request, form.instance, formset)
+            return
+        super().save_formset(request, form, formset, change)
+        if formset.model is Authorship and formset.has_changed():
+            paper_authors_edited(paper=form.instance, actor=request.user)
+
+    def _save_placements(self, request: HttpRequest, paper: Paper, formset) -> None:  # type: ignore[no-untyped-def]
+        """Curator edits of placements, through the placement services. Fills the formset's
+        new/changed/deleted lists, which the admin's change message reads."""
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for form in formset.initial_forms + formset.extra_forms:
+            if form in formset.deleted_forms or not form.has_changed():
+                continue
+            data = form.cleaned_data
+            target = data.get("direction") or data.get("challenge") or data["phase"]
+            if form.instance.pk is None:
+                placement, _ = placement_place(
+                    paper=paper, target=target, actor=request.user, evidence=data["evidence"]
+                )
+                if data["review_state"] == Placement.ReviewState.REJECTED:
+                    placement_review(placements=[placement], accept=False, actor=request.user)
+                formset.new_objects.append(placement)
+            else:
+                placement = placement_edit(
+                    placement=Placement.objects.get(pk=form.instance.pk),
+                    data={**data, "target": target},
+                    actor=request.user,
+                )
+                formset.changed_objects.append((placement, form.changed_data))
+        for form in formset.deleted_forms:
+            if form.instance.pk is not None:
+                formset.deleted_objects.append(form.instance)
+                form.instance.delete()
+
+    @admin.action(description="Include selected papers", permissions=["change"])
+    def include_papers(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
+        changed = paper_include(papers=queryset, actor=request.user)
+        self.message_user(request, f"Included {changed} paper(s).", messages.SUCCESS)
+
+    @admin.action(description="Exclude selected papers…", permissions=["change"])
+    def exclude_papers(
+        self, request: HttpRequest, queryset: QuerySet[Paper]
+    ) -> HttpResponse | None:
+        form, page = action_form_view(self, request, queryset, ExcludeForm, "Exclude papers")
+        if form is None:
+            return page
+        try:
+            changed = paper_exclude(
+                papers=queryset, reason=form.cleaned_data["reason"], actor=request.user
+            )
+        except ApplicationError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return None
+        self.message_user(request, f"Excluded {changed} paper(s).", messages.SUCCESS)
+        return None
+
+    @admin.action(description="Place selected papers into…", permissions=["change"])
+    def place_papers(self, request: HttpRequest, queryset: QuerySet[Paper]) -> HttpResponse | None:
+        form, page = action_form_view(
+            self, request, queryset, PlaceForm, "Place papers into the taxonomy"
+        )
+        if form is None:
+            return page
+        target = form.cleaned_data["target"]
+        changed = sum(
+            placement_place(
+                paper=paper,
+                target=target,
+                actor=request.user,
+                evidence=form.cleaned_data["evidence"],
+            )[1]
+            for paper in queryset
+        )
+        self.message_user(request, f"Placed {changed} paper(s) into {target}.", messages.SUCCESS)
+        return None
+
+    @admin.action(
+        description="Accept pending suggestions of selected papers", permissions=["change"]
+    )
+    def accept_suggestions(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
+        pending = Placement.objects.pending().filter(paper__in=queryset)
+        changed = placement_review(placements=pending, accept=True, actor=request.user)
+        self.message_user(request, f"Accepted {changed} placement(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Reject pending suggestions of selected papers", permissions=["change"]
+    )
+    def reject_suggestions(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
+        pending = Placement.objects.pending().filter(paper__in=queryset)
+        changed = placement_review(placements=pending, accept=False, actor=request.user)
+        self.message_user(request, f"Rejected {changed} placement(s).", messages.SUCCESS)
+
+
+# --- Placements: the triage queue -------------------------------------------------------
+
+
+class PlacementAdminForm(PlacementForm):
+    class Meta(PlacementForm.Meta):
+        fields = ("paper", *PlacementForm.Meta.fields)
+
+
+@admin.register(Placement)
+class PlacementAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "paper_title",
+        "target_display",
+        "origin",
+        "confidence",
+        "review_state",
+        "short_evidence",
+        "created_at",
+    )
+    list_filter = ("review_state", "origin", "phase", "challenge", "direction")
+    list_select_related = ("paper", "phase", "challenge", "direction")
+    search_fields = ("paper__title", "=paper__arxiv_id", "evidence")
+    autocomplete_fields = ("paper", "phase", "challenge", "direction")
+    readonly_fields = ("origin", "confidence", "reviewed_by", "reviewed_at")
+    actions = ("accept", "reject")
+    list_per_page = 100
+
+    def get_form(self, request: HttpRequest, obj: Placement | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        return super().get_form(request, obj, form=PlacementAdminForm, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Placement, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+        data = form.cleaned_data
+        target = data.get("direction") or data.get("challenge") or data["phase"]
+        if change:
+            placement_edit(
+                placement=Placement.objects.get(pk=obj.pk),
+                data={**data, "target": target},
+                actor=request.user,
+            )
+            return
+        placement, _ = placement_place(
+            paper=data["paper"], target=target, actor=request.user, evidence=data["evidence"]
+        )
+        obj.pk = placement.pk
+
+    @admin.display(description="paper", ordering="paper__title")
+    def paper_title(self, obj: Placement) -> str:
+        return short(obj.paper.title, 70)
+
+    @admin.display(description="placed into")
+    def target_display(self, obj: Placement) -> str:
+        return f"{obj.target_kind}: {obj.target}"
+
+    @admin.display(description="evidence")
+    def short_evidence(self, obj: Placement) -> str:
+        return short(obj.evidence, 60)
+
+    @admin.action(description="Accept selected placements", permissions=["change"])
+    def accept(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
+        changed = placement_review(placements=queryset, accept=True, actor=request.user)
+        self.message_user(request, f"Accepted {changed} placement(s).", messages.SUCCESS)
+
+    @admin.action(description="Reject selected placements", permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
+        changed = placement_review(placements=queryset, accept=False, actor=request.user)
+        self.message_user(request, f"Rejected {changed} placement(s).", messages.SUCCESS)
+
+
+# --- Authors and categories -------------------------------------------------------------
+
+
+@admin.register(Author)
+class AuthorAdmin(CuratedAdmin):
+    list_display = ("name", "paper_count")
+    search_fields = ("name", "name_key")
+    readonly_fields = ("name_key",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(paper_count=subquery_count(Authorship, "author", distinct="paper"))
+        )
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, obj: Author) -> int:
+        return obj.paper_count  # type: ignore[attr-defined]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "paper_count")
+    search_fields = ("code", "name")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Category]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                paper_count=subquery_count(Paper.categories.through, "category", distinct="paper")
+            )
+        )
+
+    @admin.display(description="papers", ordering="paper_count")
+    def paper_count(self, obj: Category) -> int:
+        return obj.paper_count  # type: ignore[attr-defined]

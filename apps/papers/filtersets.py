@@ -1,0 +1,156 @@
+"""The paper filters, shared by the HTML paper lists and the REST API.
+
+Taxonomy filters (`phase`, `challenge`, `direction`) take slugs, may repeat (OR within one
+parameter) and combine with each other (AND across parameters); they match accepted
+placements only. Each is an EXISTS subquery, so no filter multiplies rows or needs DISTINCT.
+"""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef, QuerySet
+
+from apps.papers.identifiers import normalize_doi, parse_arxiv_id
+from apps.papers.models import Category, Paper
+from apps.papers.search import MAX_QUERY_LENGTH, search_papers
+from apps.taxonomy.models import Challenge, Phase, ResearchDirection
+
+ORDERINGS = {
+    "published": ("published_at", "id"),
+    "-published": ("-published_at", "-id"),
+    "title": ("title", "id"),
+    "-title": ("-title", "-id"),
+    "relevance": ("-relevance", "-published_at", "-id"),
+}
+
+
+class CommaSeparatedChoiceField(forms.ModelMultipleChoiceField):
+    """Accepts `?x=a&x=b` and `?x=a,b` alike."""
+
+    def clean(self, value: object) -> object:
+        if isinstance(value, str):
+            value = [value]
+        if isinstance(value, list | tuple):
+            value = [part.strip() for item in value for part in str(item).split(",")]
+            value = [part for part in value if part]
+        return super().clean(value)
+
+
+class ArxivIdField(forms.CharField):
+    """An arXiv id in any common spelling (URL, arXiv: prefix, version), cleaned to the
+    versionless id."""
+
+    def clean(self, value: object) -> str | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        parsed = parse_arxiv_id(value)
+        if parsed is None:
+            raise forms.ValidationError(f"{value!r} is not an arXiv id.")
+        return parsed[0]
+
+
+class DoiField(forms.CharField):
+    """A DOI, with or without resolver prefix, cleaned to its lower-case form."""
+
+    def clean(self, value: object) -> str | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        doi = normalize_doi(value)
+        if doi is None:
+            raise forms.ValidationError(f"{value!r} is not a DOI.")
+        return doi
+
+
+class ArxivIdFilter(django_filters.Filter):
+    field_class = ArxivIdField
+
+
+class DoiFilter(django_filters.Filter):
+    field_class = DoiField
+
+
+class MultipleFilter(django_filters.ModelMultipleChoiceFilter):
+    """A repeatable or comma-separated parameter naming rows; OR between the values."""
+
+    field_class = CommaSeparatedChoiceField
+
+
+class PlacedInFilter(MultipleFilter):
+    """Papers with an accepted placement on any of the given taxonomy items (by slug)."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, queryset: QuerySet, value: list) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.placed_in(**{f"{self.field_name}__in": value})
+
+
+class PaperFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        max_length=MAX_QUERY_LENGTH,
+        label="Search title, abstract and authors",
+    )
+    phase = PlacedInFilter(field_name="phase", queryset=Phase.objects.all(), label="Phase (slug)")
+    challenge = PlacedInFilter(
+        field_name="challenge", queryset=Challenge.objects.all(), label="Challenge (slug)"
+    )
+    direction = PlacedInFilter(
+        field_name="direction",
+        queryset=ResearchDirection.objects.all(),
+        label="Research direction (slug)",
+    )
+    year = django_filters.NumberFilter(field_name="year", min_value=1800, max_value=2200)
+    year_min = django_filters.NumberFilter(
+        field_name="year", lookup_expr="gte", min_value=1800, max_value=2200, label="From year"
+    )
+    year_max = django_filters.NumberFilter(
+        field_name="year", lookup_expr="lte", min_value=1800, max_value=2200, label="To year"
+    )
+    author = django_filters.CharFilter(
+        field_name="author_names", lookup_expr="icontains", max_length=200, label="Author name"
+    )
+    category = MultipleFilter(
+        queryset=Category.objects.all(), method="filter_category", label="arXiv category"
+    )
+    source = django_filters.ChoiceFilter(choices=Paper.Source.choices)
+    status = django_filters.ChoiceFilter(choices=Paper.Status.choices)
+    has_doi = django_filters.BooleanFilter(method="filter_has_doi", label="Has a DOI")
+    arxiv_id = ArxivIdFilter(max_length=100, label="arXiv id")
+    doi = DoiFilter(max_length=300, label="DOI")
+    ordering = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in ORDERINGS], method="filter_ordering", label="Order by"
+    )
+
+    class Meta:
+        model = Paper
+        fields: list[str] = []
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search_papers(queryset, value) if value.strip() else queryset
+
+    def filter_category(self, queryset: QuerySet, name: str, value: list) -> QuerySet:
+        if not value:
+            return queryset
+        through = Paper.categories.through.objects.filter(paper=OuterRef("pk"), category__in=value)
+        return queryset.filter(Exists(through))
+
+    def filter_has_doi(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.filter(doi__isnull=not value)
+
+    def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied last, in filter_queryset, once the search has annotated
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        searching = bool((self.form.cleaned_data.get("q") or "").strip())
+        ordering = self.form.cleaned_data.get("ordering") or ("relevance" if searching else "")
+        if ordering == "relevance" and not searching:
+            ordering = ""
+        return queryset.order_by(*ORDERINGS[ordering]) if ordering else queryset

@@ -1,0 +1,351 @@
+"""Papers, their authors, and their placements in the survey's taxonomy."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from simple_history.models import HistoricalRecords
+
+from apps.core.models import CuratedModel, TimeStampedModel
+from apps.core.query import subquery_count
+
+
+class Category(models.Model):
+    """An arXiv subject category such as cs.SE (or a category named by a BibTeX import)."""
+
+    code = models.CharField(max_length=40, primary_key=True)
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("code",)
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class AuthorQuerySet(models.QuerySet["Author"]):
+    def with_paper_count(self) -> "AuthorQuerySet":
+        """Annotate `paper_count`: the author's included papers."""
+        return self.annotate(
+            paper_count=subquery_count(Authorship, "author", paper__status=Paper.Status.INCLUDED)
+        )
+
+
+class Author(CuratedModel):
+    """A person who wrote papers; one row per distinct folded name."""
+
+    name = models.CharField(max_length=300)
+    name_key = models.CharField(
+        max_length=300,
+        unique=True,
+        editable=False,
+        help_text="Folded name (lower case, no accents or punctuation) that imports match on.",
+    )
+
+    history = HistoricalRecords()
+    objects = AuthorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PaperQuerySet(models.QuerySet["Paper"]):
+    def included(self) -> "PaperQuerySet":
+        """Papers curators have included: the only ones the public sees."""
+        return self.filter(status=Paper.Status.INCLUDED)
+
+    def placed_in(self, **lookups: object) -> "PaperQuerySet":
+        """Papers with an accepted placement matching `lookups` (`phase=…`, `challenge__in=…`).
+
+        An EXISTS subquery: no JOIN fan-out, no DISTINCT, combinable with other filters.
+        """
+        placements = Placement.objects.accepted().filter(paper=OuterRef("pk"), **lookups)
+        return self.filter(Exists(placements))
+
+    def for_list(self) -> "PaperQuerySet":
+        """Everything a paper list renders (authors in order, accepted placements, categories)
+        in a fixed number of queries, however many rows."""
+        return self.prefetch_related(
+            Prefetch(
+                "authorships",
+                queryset=Authorship.objects.select_related("author").order_by("position"),
+            ),
+            Prefetch(
+                "placements",
+                queryset=Placement.objects.accepted().for_display(),
+                to_attr="accepted_placements",
+            ),
+            "categories",
+        )
+
+
+class Paper(CuratedModel):
+    """A research paper. arXiv papers are keyed by their versionless `arxiv_id`; others by DOI,
+    or by folded title, year and first author.
+
+    Curation status: inbox → included | excluded (with a reason); either can be reverted.
+    Only included papers are public.
+    """
+
+    class Status(models.TextChoices):
+        INBOX = "inbox", "Inbox"
+        INCLUDED = "included", "Included"
+        EXCLUDED = "excluded", "Excluded"
+
+    class Source(models.TextChoices):
+        ARXIV = "arxiv", "arXiv"
+        BIBTEX = "bibtex", "BibTeX import"
+        MANUAL = "manual", "Entered by hand"
+        SEED = "seed", "Survey seed"
+
+    # NULL, not "", when absent: the unique constraints hold only where an id is present.
+    arxiv_id = models.CharField(  # noqa: DJ001
+        "arXiv id",
+        max_length=32,
+        null=True,
+        blank=True,
+        help_text="Versionless: 2401.01234 or cs/0503050.",
+    )
+    arxiv_version = models.PositiveSmallIntegerField("arXiv version", null=True, blank=True)
+    arxiv_versions = models.JSONField(
+        "arXiv versions",
+        default=list,
+        blank=True,
+        help_text='Every version seen, oldest first: [{"version": 1, "date": "2024-01-02T…"}].',
+    )
+    doi = models.CharField(  # noqa: DJ001
+        "DOI", max_length=255, null=True, blank=True, help_text="Lower case, without resolver."
+    )
+    title = models.TextField()
+    title_key = models.CharField(max_length=255, editable=False, db_index=True)
+    abstract = models.TextField(blank=True)
+    author_names = models.TextField(
+        blank=True, editable=False, help_text="Authors in order, for search and history."
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="First arXiv version, or the publication date."
+    )
+    revised_at = models.DateTimeField(null=True, blank=True, help_text="Latest arXiv version.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
+    primary_category = models.CharField(max_length=40, blank=True)
+    categories = models.ManyToManyField(Category, related_name="papers", blank=True)
+    journal_ref = models.TextField("journal reference", blank=True)
+    venue = models.CharField(max_length=500, blank=True, help_text="Journal or proceedings.")
+    comment = models.TextField(blank=True)
+    license = models.CharField(max_length=300, blank=True)
+    bibtex_key = models.CharField("BibTeX key", max_length=255, blank=True)
+    bibtex_type = models.CharField("BibTeX entry type", max_length=32, blank=True)
+    bibtex_fields = models.JSONField(
+        "other BibTeX fields",
+        default=dict,
+        blank=True,
+        help_text="Every imported BibTeX field without a column of its own, kept as written.",
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.INBOX, db_index=True
+    )
+    status_reason = models.TextField(blank=True, help_text="Why the paper was excluded.")
+    included_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+
+    history = HistoricalRecords(excluded_fields=["title_key"])
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-published_at", "-id")
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="papers_paper_status_pub"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["arxiv_id"],
+                condition=Q(arxiv_id__isnull=False),
+                name="%(app_label)s_%(class)s_unique_arxiv_id",
+            ),
+            models.UniqueConstraint(
+                fields=["doi"],
+                condition=Q(doi__isnull=False),
+                name="%(app_label)s_%(class)s_unique_doi",
+            ),
+            models.UniqueConstraint(
+                fields=["bibtex_key"],
+                condition=~Q(bibtex_key=""),
+                name="%(app_label)s_%(class)s_unique_bibtex_key",
+            ),
+            models.CheckConstraint(
+                condition=~Q(arxiv_id="") & ~Q(doi=""),
+                name="%(app_label)s_%(class)s_ids_null_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=Q(arxiv_version__isnull=True)
+                | (Q(arxiv_version__gte=1) & Q(arxiv_id__isnull=False)),
+                name="%(app_label)s_%(class)s_version_needs_arxiv_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1800, year__lte=2200),
+                name="%(app_label)s_%(class)s_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["inbox", "included", "excluded"]),
+                name="%(app_label)s_%(class)s_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="included") | Q(included_at__isnull=False),
+                name="%(app_label)s_%(class)s_included_has_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["arxiv", "bibtex", "manual", "seed"]),
+                name="%(app_label)s_%(class)s_source_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title[:80]
+
+    @property
+    def arxiv_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+class Authorship(models.Model):
+    """An author's place in a paper's author list (position 0 is the first author)."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="authorships")
+    position = models.PositiveSmallIntegerField()
+    affiliation = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ("paper", "position")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "position"], name="%(app_label)s_%(class)s_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} ({self.position + 1})"
+
+
+class PlacementQuerySet(models.QuerySet["Placement"]):
+    def accepted(self) -> "PlacementQuerySet":
+        """Placements the public sees."""
+        return self.filter(review_state=Placement.ReviewState.ACCEPTED)
+
+    def pending(self) -> "PlacementQuerySet":
+        """Placements waiting for a curator's decision."""
+        return self.filter(review_state=Placement.ReviewState.PENDING)
+
+    def for_display(self) -> "PlacementQuerySet":
+        """With the taxonomy rows a placement names, fetched in the same query."""
+        return self.select_related("phase", "challenge", "direction").order_by("phase__order", "id")
+
+
+class Placement(TimeStampedModel):
+    """A claim that a paper belongs to a phase, a challenge or a research direction.
+
+    The target is the direction if set, else the challenge, else the phase; `phase` is always
+    filled (the target's phase) so that "papers of a phase" is one indexed lookup.
+    Review: pending → accepted | rejected, by a curator (survey placements start accepted).
+    """
+
+    class Origin(models.TextChoices):
+        SURVEY = "survey", "Survey"
+        CURATOR = "curator", "Curator"
+        SUGGESTED = "suggested", "Suggested"
+
+    class ReviewState(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="placements")
+    phase = models.ForeignKey("taxonomy.Phase", on_delete=models.PROTECT, related_name="placements")
+    challenge = models.ForeignKey(
+        "taxonomy.Challenge",
+        on_delete=models.PROTECT,
+        related_name="placements",
+        null=True,
+        blank=True,
+    )
+    direction = models.ForeignKey(
+        "taxonomy.ResearchDirection",
+        on_delete=models.PROTECT,
+        related_name="placements",
+        null=True,
+        blank=True,
+    )
+    origin = models.CharField(max_length=16, choices=Origin.choices)
+    confidence = models.FloatField(null=True, blank=True, help_text="0 to 1, for suggestions.")
+    evidence = models.TextField(blank=True, help_text="Why the paper belongs here.")
+    review_state = models.CharField(
+        max_length=16, choices=ReviewState.choices, default=ReviewState.PENDING, db_index=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_placements",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = PlacementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(challenge__isnull=True) | Q(direction__isnull=True),
+                name="%(app_label)s_%(class)s_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["paper", "phase"],
+                condition=Q(challenge__isnull=True, direction__isnull=True),
+                name="%(app_label)s_%(class)s_unique_paper_phase",
+            ),
+            models.UniqueConstraint(
+                fields=["paper", "challenge"],
+                condition=Q(challenge__isnull=False),
+                name="%(app_label)s_%(class)s_unique_paper_challenge",
+            ),
+            models.UniqueConstraint(
+                fields=["paper", "direction"],
+                condition=Q(direction__isnull=False),
+                name="%(app_label)s_%(class)s_unique_paper_direction",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__gte=0, confidence__lte=1),
+                name="%(app_label)s_%(class)s_confidence_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(origin__in=["survey", "curator", "suggested"]),
+                name="%(app_label)s_%(class)s_origin_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_state__in=["pending", "accepted", "rejected"]),
+                name="%(app_label)s_%(class)s_review_state_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper} → {self.target}"
+
+    @property
+    def target(self) -> models.Model:
+        """The phase, challenge or direction this placement names."""
+        return self.direction or self.challenge or self.phase
+
+    @property
+    def target_kind(self) -> str:
+        if self.direction_id:
+            return "direction"
+        return "challenge" if self.challenge_id else "phase"

@@ -1,0 +1,41 @@
+"""Writes to papers, authors and placements. Import from here; the modules split by concern:
+`upsert` (records from any source), `curation` (curators' decisions), `seed` (survey papers)."""
+
+from apps.papers.services.curation import (
+    paper_authors_edited,
+    paper_exclude,
+    paper_include,
+    paper_update,
+    placement_add,
+    placement_edit,
+    placement_phases_sync,
+    placement_place,
+    placement_review,
+)
+from apps.papers.services.seed import read_seed_papers, seed_papers_load
+from apps.papers.services.upsert import (
+    UpsertOutcome,
+    UpsertReport,
+    author_get_or_create_many,
+    paper_upsert,
+    paper_upsert_many,
+)
+
+__all__ = [
+    "UpsertOutcome",
+    "UpsertReport",
+    "author_get_or_create_many",
+    "paper_authors_edited",
+    "paper_exclude",
+    "paper_include",
+    "paper_update",
+    "paper_upsert",
+    "paper_upsert_many",
+    "placement_add",
+    "placement_edit",
+    "placement_phases_sync",
+    "placement_place",
+    "placement_review",
+    "read_seed_papers",
+    "seed_papers_load",
+]

@@ -1,0 +1,259 @@
+"""Curators' decisions about papers: include, exclude, edit, and placements in the taxonomy."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import models, transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from apps.core.exceptions import ApplicationError
+from apps.core.services import curated_save
+from apps.papers.models import Paper, Placement
+from apps.papers.services.upsert import AUTHOR_SEPARATOR, AUTHORS, title_key
+from apps.taxonomy.models import Challenge, Phase, ResearchDirection
+
+Target = Phase | Challenge | ResearchDirection
+
+
+@transaction.atomic
+def paper_include(*, papers: Iterable[Paper], actor: AbstractBaseUser | None = None) -> int:
+    """Make papers public. Returns how many changed; already included papers keep their
+    inclusion date, so calling twice changes nothing."""
+    now = timezone.now()
+    changed = []
+    for paper in papers:
+        if paper.status == Paper.Status.INCLUDED:
+            continue
+        paper.status = Paper.Status.INCLUDED
+        paper.status_reason = ""
+        paper.included_at = now
+        paper.updated_at = now
+        changed.append(paper)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Paper,
+            ["status", "status_reason", "included_at", "updated_at"],
+            default_user=actor,
+        )
+    return len(changed)
+
+
+@transaction.atomic
+def paper_exclude(
+    *, papers: Iterable[Paper], reason: str, actor: AbstractBaseUser | None = None
+) -> int:
+    """Hide papers from the public, recording why. Returns how many changed."""
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("Say why the papers are excluded.")
+    now = timezone.now()
+    changed = []
+    for paper in papers:
+        if paper.status == Paper.Status.EXCLUDED and paper.status_reason == reason:
+            continue
+        paper.status = Paper.Status.EXCLUDED
+        paper.status_reason = reason
+        paper.included_at = None
+        paper.updated_at = now
+        changed.append(paper)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Paper,
+            ["status", "status_reason", "included_at", "updated_at"],
+            default_user=actor,
+        )
+    return len(changed)
+
+
+@transaction.atomic
+def paper_update(*, paper: Paper, data: dict, actor: AbstractBaseUser | None = None) -> Paper:
+    """Apply a curator's edit; the edited fields are protected from later ingestion."""
+    changed = [name for name, value in data.items() if getattr(paper, name) != value]
+    for name in changed:
+        setattr(paper, name, data[name])
+    if "title" in changed:
+        paper.title_key = title_key(paper.title)
+    if changed:
+        paper._history_user = actor
+        curated_save(instance=paper, changed_fields=changed)
+    return paper
+
+
+@transaction.atomic
+def paper_authors_edited(*, paper: Paper, actor: AbstractBaseUser | None = None) -> Paper:
+    """Record that a curator changed a paper's author list: refresh the denormalised names
+    (search, history) and protect the list from ingestion."""
+    names = [a.author.name for a in paper.authorships.select_related("author").order_by("position")]
+    paper.author_names = AUTHOR_SEPARATOR.join(names)
+    paper._history_user = actor
+    curated_save(instance=paper, changed_fields=[AUTHORS])
+    return paper
+
+
+def _target_fields(target: Target) -> dict:
+    if isinstance(target, ResearchDirection):
+        return {"phase_id": target.phase_id, "challenge": None, "direction": target}
+    if isinstance(target, Challenge):
+        return {"phase_id": target.phase_id, "challenge": target, "direction": None}
+    if isinstance(target, Phase):
+        return {"phase_id": target.pk, "challenge": None, "direction": None}
+    raise TypeError(f"cannot place a paper into {type(target).__name__}")
+
+
+def _placement_lookup(paper: Paper, target: Target) -> dict:
+    fields = _target_fields(target)
+    if fields["direction"] is not None:
+        return {"paper": paper, "direction": fields["direction"]}
+    if fields["challenge"] is not None:
+        return {"paper": paper, "challenge": fields["challenge"]}
+    return {"paper": paper, "phase_id": fields["phase_id"], "challenge": None, "direction": None}
+
+
+@transaction.atomic
+def placement_place(
+    *,
+    paper: Paper,
+    target: Target,
+    actor: AbstractBaseUser | None,
+    evidence: str = "",
+) -> tuple[Placement, bool]:
+    """A curator places a paper: the placement exists and is accepted afterwards.
+
+    An existing placement (say, a suggestion) is accepted rather than duplicated and keeps its
+    origin. Returns (placement, changed); calling twice changes nothing the second time.
+    """
+    placement = (
+        Placement.objects.select_for_update().filter(**_placement_lookup(paper, target)).first()
+    )
+    now = timezone.now()
+    if placement is None:
+        placement = Placement(
+            paper=paper,
+            origin=Placement.Origin.CURATOR,
+            evidence=evidence,
+            review_state=Placement.ReviewState.ACCEPTED,
+            reviewed_by=actor,
+            reviewed_at=now,
+            **_target_fields(target),
+        )
+        placement._history_user = actor
+        placement.full_clean()
+        placement.save()
+        return placement, True
+    if placement.review_state == Placement.ReviewState.ACCEPTED and not evidence:
+        return placement, False
+    placement.review_state = Placement.ReviewState.ACCEPTED
+    placement.reviewed_by = actor
+    placement.reviewed_at = now
+    if evidence:
+        placement.evidence = evidence
+    placement._history_user = actor
+    placement.save()
+    return placement, True
+
+
+@transaction.atomic
+def placement_add(
+    *,
+    paper: Paper,
+    target: Target,
+    origin: str,
+    confidence: float | None = None,
+    evidence: str = "",
+) -> tuple[Placement, bool]:
+    """A machine (survey seed, suggestion service) proposes a placement.
+
+    Survey placements start accepted, suggestions pending. An existing placement for the same
+    target — whatever a curator decided about it — is left alone. Returns (placement, created).
+    """
+    existing = Placement.objects.filter(**_placement_lookup(paper, target)).first()
+    if existing is not None:
+        return existing, False
+    accepted = origin == Placement.Origin.SURVEY
+    placement = Placement(
+        paper=paper,
+        origin=origin,
+        confidence=confidence,
+        evidence=evidence,
+        review_state=Placement.ReviewState.ACCEPTED if accepted else Placement.ReviewState.PENDING,
+        reviewed_at=timezone.now() if accepted else None,
+        **_target_fields(target),
+    )
+    placement.full_clean()
+    placement.save()
+    return placement, True
+
+
+@transaction.atomic
+def placement_review(
+    *, placements: Iterable[Placement], accept: bool, actor: AbstractBaseUser | None
+) -> int:
+    """Accept or reject placements (typically suggestions). Returns how many changed."""
+    state = Placement.ReviewState.ACCEPTED if accept else Placement.ReviewState.REJECTED
+    now = timezone.now()
+    changed = []
+    for placement in placements:
+        if placement.review_state == state:
+            continue
+        placement.review_state = state
+        placement.reviewed_by = actor
+        placement.reviewed_at = now
+        placement.updated_at = now
+        changed.append(placement)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            Placement,
+            ["review_state", "reviewed_by", "reviewed_at", "updated_at"],
+            default_user=actor,
+        )
+    return len(changed)
+
+
+@transaction.atomic
+def placement_phases_sync() -> int:
+    """Point every challenge or direction placement at its target's current phase.
+
+    Placements store their phase for fast "papers of a phase" queries; call this after a
+    challenge or direction moves to another phase. Returns how many placements moved.
+    """
+    moved = 0
+    for relation in ("challenge", "direction"):
+        stale = Placement.objects.filter(**{f"{relation}__isnull": False}).exclude(
+            phase=models.F(f"{relation}__phase")
+        )
+        for placement in stale.select_related(relation):
+            placement.phase_id = getattr(placement, relation).phase_id
+            placement.save(update_fields=["phase", "updated_at"])
+            moved += 1
+    return moved
+
+
+@transaction.atomic
+def placement_edit(
+    *, placement: Placement, data: dict, actor: AbstractBaseUser | None
+) -> Placement:
+    """A curator edits a placement's target, evidence or review state.
+
+    `placement` is the stored row; `data` may hold `target`, `evidence` and `review_state`.
+    A changed review state records the curator and the time.
+    """
+    if "target" in data:
+        fields = _target_fields(data["target"])
+        placement.phase_id = fields["phase_id"]
+        placement.challenge = fields["challenge"]
+        placement.direction = fields["direction"]
+    if "evidence" in data:
+        placement.evidence = data["evidence"]
+    state = data.get("review_state", placement.review_state)
+    if state != placement.review_state:
+        placement.review_state = state
+        placement.reviewed_by = actor
+        placement.reviewed_at = timezone.now()
+    placement._history_user = actor
+    placement.full_clean()
+    placement.save()
+    return placement

@@ -1,0 +1,22 @@
+"""Test settings: the real settings module with a throwaway secret and plain static storage.
+
+Everything else (database, broker, cache) still comes from the environment, so the same suite
+runs on SQLite and, with DATABASE_URL set, on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+
+from sellm.settings import *  # noqa: F403
+from sellm.settings import STORAGES
+
+# Templates use {% static %}; the manifest storage would need collectstatic first.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Fast hashing: tests create many users.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tests do not run collectstatic; look static files up per request instead.
+WHITENOISE_AUTOREFRESH = True
