@@ -1,0 +1,14 @@
+"""Which service carries out each kind of IngestRun.
+
+A processor takes the claimed run, does its work page by page (recording each page with
+`ingest_run_record`) and ends it with `ingest_run_finish`. It must be safe to call again on
+a run that was interrupted: it continues from `run.cursor`.
+"""
+
+from collections.abc import Callable
+
+from apps.ingestion.models import IngestRun
+
+Processor = Callable[[IngestRun], None]
+
+PROCESSORS: dict[IngestRun.Kind, Processor] = {}

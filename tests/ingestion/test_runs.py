@@ -1,0 +1,71 @@
+"""The IngestRun lifecycle shared by every kind of ingestion."""
+
+import pytest
+
+from apps.ingestion.models import IngestRun
+from apps.ingestion.services import (
+    ingest_run_claim,
+    ingest_run_finish,
+    ingest_run_record,
+    ingest_run_resume,
+    ingest_run_start,
+)
+from apps.papers.services.upsert import UpsertOutcome, UpsertReport
+from tests.factories import IngestRunFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_run_is_enqueued_only_after_commit(
+    django_capture_on_commit_callbacks, curator, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    sent = []
+    monkeypatch.setattr("apps.ingestion.tasks.ingest_run_execute.delay", sent.append)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = ingest_run_start(
+            kind=IngestRun.Kind.ARXIV_IDS, parameters={"ids": ["2401.01234"]}, requested_by=curator
+        )
+        assert sent == []
+    for callback in callbacks:
+        callback()
+
+    assert sent == [run.pk]
+    assert run.status == IngestRun.Status.PENDING
+    assert run.requested_by == curator
+
+
+def test_outcomes_accumulate_with_errors_and_cursor() -> None:
+    run = IngestRunFactory()
+    report = UpsertReport(
+        [
+            UpsertOutcome("a", "created", 1),
+            UpsertOutcome("b", "unchanged", 2),
+            UpsertOutcome("c", "failed", reason="no title"),
+        ]
+    )
+
+    ingest_run_record(run=run, report=report, cursor={"start": 3})
+    ingest_run_record(run=run, report=report, cursor={"start": 6})
+
+    run.refresh_from_db()
+    assert (run.seen, run.created, run.unchanged, run.failed) == (6, 2, 2, 2)
+    assert run.errors == [{"record": "c", "reason": "no title"}] * 2
+    assert run.cursor == {"start": 6}
+
+
+def test_claim_finish_and_resume() -> None:
+    run = IngestRunFactory()
+
+    claimed = ingest_run_claim(run_id=run.pk)
+    assert claimed is not None
+    assert claimed.status == IngestRun.Status.RUNNING
+    assert claimed.started_at is not None
+    ingest_run_finish(run=claimed, error="arXiv said: malformed query")
+    assert ingest_run_claim(run_id=run.pk) is None
+
+    resumed = ingest_run_resume(run=claimed)
+
+    assert resumed.status == IngestRun.Status.PENDING
+    assert resumed.message == ""
+    assert ingest_run_claim(run_id=run.pk) is not None

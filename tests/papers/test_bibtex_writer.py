@@ -1,0 +1,82 @@
+"""The shared BibTeX writer: entries parse back and carry what citing needs."""
+
+import bibtexparser
+import pytest
+
+from apps.papers.bibtex import latex_escape, write_bibtex
+from apps.papers.models import Paper
+from tests.factories import ChallengeFactory, PaperFactory, PlacementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def parse(text: str) -> bibtexparser.Library:
+    library = bibtexparser.parse_string(text)
+    assert library.failed_blocks == []
+    return library
+
+
+def test_an_arxiv_paper_carries_eprint_class_url_and_keywords() -> None:
+    paper = PaperFactory(
+        title="Testing 50% of $\\tau$-bench & friends",
+        arxiv_id="2401.01234",
+        doi="10.1145/x",
+        year=2024,
+        authors=["Ada Lovelace", "Alan Turing"],
+    )
+    challenge = ChallengeFactory(name="Test oracles")
+    PlacementFactory(paper=paper, challenge=challenge)
+
+    entry = parse("".join(write_bibtex(Paper.objects.for_list()))).entries[0]
+
+    assert entry.key == "lovelace2024testing"
+    assert entry.entry_type == "misc"
+    assert entry["eprint"] == "2401.01234"
+    assert entry["archivePrefix"] == "arXiv"
+    assert entry["primaryClass"] == "cs.SE"
+    assert entry["doi"] == "10.1145/x"
+    assert entry["url"] == "https://arxiv.org/abs/2401.01234"
+    assert entry["author"] == "Ada Lovelace and Alan Turing"
+    assert entry["title"] == "Testing 50\\% of $\\tau$-bench \\& friends"
+    assert entry["keywords"] == f"{challenge.phase.name}, Test oracles"
+
+
+def test_keys_are_unique_within_an_export_and_imported_keys_are_kept() -> None:
+    for _ in range(3):
+        PaperFactory(title="Large models", year=2023, authors=["Xinyi Hou"])
+    PaperFactory(title="Other", bibtex_key="my:key/2020", authors=["Xinyi Hou"])
+
+    keys = [e.key for e in parse("".join(write_bibtex(Paper.objects.for_list()))).entries]
+
+    assert sorted(keys) == ["hou2023large", "hou2023largea", "hou2023largeb", "my:key/2020"]
+
+
+def test_imported_fields_are_written_back_and_venues_pick_the_right_field() -> None:
+    PaperFactory(
+        title="Proceedings paper",
+        arxiv_id=None,
+        bibtex_type="inproceedings",
+        venue="ICSE",
+        bibtex_fields={"pages": "1--10", "publisher": "{ACM}"},
+    )
+
+    entry = parse("".join(write_bibtex(Paper.objects.for_list()))).entries[0]
+
+    assert entry.entry_type == "inproceedings"
+    assert entry["booktitle"] == "ICSE"
+    assert entry["pages"] == "1--10"
+    assert entry["publisher"] == "{ACM}"
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("a_b & c # d", "a\\_b \\& c \\# d"),
+        ("already \\& escaped", "already \\& escaped"),
+        ("math $x_1$ stays", "math $x_1$ stays"),
+        ("open { brace", "open \\{ brace"),
+        ("close } brace {ok}", "close \\} brace {ok}"),
+    ],
+)
+def test_latex_escaping(text: str, escaped: str) -> None:
+    assert latex_escape(text) == escaped
