@@ -14,9 +14,11 @@ def fold(text: str) -> str:
     "Schölkopf, B." and "Scholkopf B" fold to the same key; "{GPT}-4: {A} Study" folds to
     "gpt 4 a study". Used for dedupe keys only.
     """
-    text = _LATEX_MARKUP.sub("", text)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if "\\" in text or "{" in text:
+        text = _LATEX_MARKUP.sub("", text)
+    if not text.isascii():  # most titles and names are ASCII: skip the per-character pass
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", text.casefold()).strip()
 
 

@@ -21,13 +21,15 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from apps.core.bulk import insert_rows
+from apps.core.history import history_snapshot
 from apps.core.text import collapse_whitespace, fold
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Author, Authorship, Category, Paper
@@ -107,12 +109,14 @@ def title_key(title: str) -> str:
     return fold(title)[:255]
 
 
+@lru_cache(maxsize=65536)  # names repeat across a harvest; titles do not
 def family_key(name: str) -> str:
     """Folded last word of a display name ("Xinyi Hou" → "hou"), for first-author matching."""
     words = fold(name).split()
     return words[-1] if words else ""
 
 
+@lru_cache(maxsize=65536)
 def author_key(name: str) -> str:
     """Folded full name: the key authors are matched on."""
     return fold(name)[:300]
@@ -514,15 +518,15 @@ def _write(plans: list[_Plan], *, actor: AbstractBaseUser | None) -> None:
     new = [p.paper for p in plans if p.is_new]
     changed = [p for p in plans if not p.is_new and p.changed_fields]
     if new:
-        bulk_create_with_history(new, Paper, batch_size=500, default_user=actor)
+        Paper.objects.bulk_create(new, batch_size=1000)
+        history_snapshot(Paper, [paper.pk for paper in new], history_type="+", user=actor)
     if changed:
         fields = sorted(set().union(*(p.changed_fields for p in changed)) | {"updated_at"})
         now = timezone.now()
         for plan in changed:
             plan.paper.updated_at = now
-        bulk_update_with_history(
-            [p.paper for p in changed], Paper, fields, batch_size=500, default_user=actor
-        )
+        Paper.objects.bulk_update([p.paper for p in changed], fields, batch_size=500)
+        history_snapshot(Paper, [p.paper.pk for p in changed], history_type="~", user=actor)
     _write_authorships([p for p in plans if p.authors is not None])
     _write_categories([p for p in plans if p.categories is not None])
 
@@ -544,15 +548,8 @@ def _write_authorships(plans: list[_Plan]) -> None:
             if key in seen:  # the same person listed twice keeps the first place
                 continue
             seen.add(key)
-            rows.append(
-                Authorship(
-                    paper=plan.paper,
-                    author=authors[key],
-                    position=position,
-                    affiliation=record.affiliation,
-                )
-            )
-    Authorship.objects.bulk_create(rows, batch_size=1000)
+            rows.append((plan.paper.pk, authors[key].pk, position, record.affiliation))
+    insert_rows(Authorship, ("paper_id", "author_id", "position", "affiliation"), rows)
 
 
 def author_get_or_create_many(names: dict[str, str]) -> dict[str, Author]:
@@ -581,11 +578,8 @@ def _write_categories(plans: list[_Plan]) -> None:
     )
     through = Paper.categories.through
     through.objects.filter(paper__in=[p.paper for p in plans if not p.is_new]).delete()
-    through.objects.bulk_create(
-        [
-            through(paper_id=plan.paper.pk, category_id=code)
-            for plan in plans
-            for code in plan.categories or ()
-        ],
-        batch_size=1000,
+    insert_rows(
+        through,
+        ("paper_id", "category_id"),
+        [(plan.paper.pk, code) for plan in plans for code in plan.categories or ()],
     )
