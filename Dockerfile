@@ -16,4 +16,4 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
 
 USER sellm
 EXPOSE 8000
-CMD ["gunicorn", "sellm.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "sellm.wsgi", "--bind", "0.0.0.0:8000"]

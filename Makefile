@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 EMBEDDED := DEBUG=1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test curator lint format migrate lock clean
+.PHONY: help install run test curator lint format migrate serve worker beat audit lock clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -49,6 +49,22 @@ format: install  ## apply ruff's formatting and fixes
 
 migrate: install  ## apply migrations to the configured database
 	$(BIN)/python manage.py migrate --noinput
+
+# --- production processes, natively (settings from the environment or .env) -----------------
+
+serve: install  ## gunicorn with production settings on 127.0.0.1:8000 (needs SECRET_KEY)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/gunicorn sellm.wsgi --bind $${BIND:-127.0.0.1:8000} --access-logfile -
+
+worker: install  ## a Celery worker (needs CELERY_BROKER_URL)
+	$(BIN)/celery -A sellm worker --loglevel INFO
+
+beat: install  ## Celery beat, which sends the periodic harvests (needs CELERY_BROKER_URL)
+	$(BIN)/celery -A sellm beat --loglevel INFO --schedule var/celerybeat-schedule
+
+audit: install  ## check the locked dependencies against known vulnerabilities (needs PyPI's JSON API)
+	$(BIN)/pip-audit --requirement requirements/dev.txt --require-hashes --disable-pip --strict
 
 lock: install  ## re-resolve requirements/*.txt from pyproject.toml (needs PyPI)
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header -q -o requirements/base.txt

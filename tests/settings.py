@@ -7,6 +7,9 @@ runs on SQLite and, with DATABASE_URL set, on PostgreSQL.
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
+# The test client and the live server speak plain HTTP.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SECURE_COOKIES", "0")
 
 from sellm.settings import *  # noqa: F403
 from sellm.settings import STORAGES
