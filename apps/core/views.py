@@ -53,8 +53,8 @@ def public_page(view: View) -> View:
 
         seconds: int = settings.PAGE_CACHE_SECONDS
         key = _cache_key(request)
-        response = cache.get(key) if seconds > 0 else None
-        if response is None:
+        cached: HttpResponse | None = cache.get(key) if seconds > 0 else None
+        if cached is None:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.streaming or response.cookies:
                 return response
@@ -65,11 +65,16 @@ def public_page(view: View) -> View:
             patch_vary_headers(response, ["Cookie"])
             if seconds > 0:
                 cache.set(key, response, seconds)
-        return get_conditional_response(
-            request,
-            etag=response.get("ETag"),
-            last_modified=parse_http_date_safe(response["Last-Modified"]),
-            response=response,
+        else:
+            response = cached
+        return (
+            get_conditional_response(
+                request,
+                etag=response.get("ETag"),
+                last_modified=parse_http_date_safe(response["Last-Modified"]),
+                response=response,  # type: ignore[arg-type]
+            )
+            or response
         )
 
     return wrapped

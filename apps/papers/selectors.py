@@ -103,7 +103,7 @@ def phases_overview(papers: QuerySet[Paper]) -> list:
     )
     counts = {row["phase"]: row["count"] for row in paper_counts(papers, ["phase"])}
     for phase in phases:
-        phase.paper_count = counts.get(phase.slug, 0)
+        phase.paper_count = counts.get(phase.slug, 0)  # type: ignore[attr-defined]
     return phases
 
 
@@ -137,7 +137,8 @@ def challenge_paper_samples(
     )
     samples: dict[int, list[Placement]] = {}
     for placement in ranked:
-        samples.setdefault(placement.challenge_id, []).append(placement)
+        if placement.challenge_id is not None:
+            samples.setdefault(placement.challenge_id, []).append(placement)
     return samples
 
 
@@ -171,4 +172,4 @@ def category_counts(papers: QuerySet[Paper], *, limit: int = 20) -> list[dict]:
         .annotate(count=Count("paper", distinct=True))
         .order_by("-count", "category")[:limit]
     )
-    return list(rows)
+    return [dict(row) for row in rows]

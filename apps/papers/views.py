@@ -196,12 +196,12 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     base = papers_visible_to(request.user)
     filterset = PaperFilterSet(request.GET, queryset=base)
     if not filterset.is_valid():
-        context = {"errors": filter_errors(filterset), "query": request.GET.get("q", "")}
-        return render(request, "papers/paper_list.html", context, status=400)
+        errors = {"errors": filter_errors(filterset), "query": request.GET.get("q", "")}
+        return render(request, "papers/paper_list.html", errors, status=400)
     page = paginate(request, filterset.qs.for_list())
     searching = bool(filterset.form.cleaned_data.get("q"))
     sort = filterset.form.cleaned_data.get("ordering") or ("relevance" if searching else "")
-    context = {
+    context: dict[str, object] = {
         "page": page,
         "facets": build_facets(request, base),
         "query": filterset.form.cleaned_data.get("q") or "",
@@ -238,10 +238,11 @@ def _encode(entries: Iterable[str]) -> Iterable[bytes]:
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One paper: metadata, abstract, its placements with provenance, BibTeX, related papers."""
     papers = papers_visible_to(request.user)
-    paper = papers.for_list().filter(pk=pk).first()
+    paper = papers.for_list().filter(pk=pk).first()  # type: ignore[attr-defined]
     if paper is None:
         raise Http404(f"There is no paper with id {pk} in the knowledge base.")
-    placements = list(placements_visible_to(request.user).filter(paper=paper).for_display())
+    visible = placements_visible_to(request.user)
+    placements = list(visible.filter(paper=paper).for_display())  # type: ignore[attr-defined]
     categories = sorted(
         paper.categories.all(), key=lambda c: (c.code != paper.primary_category, c.code)
     )
@@ -267,7 +268,7 @@ def author_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .filter(Exists(Authorship.objects.filter(paper=OuterRef("pk"), author=author)))
         .order_by("-published_at", "-id")
     )
-    page = paginate(request, papers.for_list())
+    page = paginate(request, papers.for_list())  # type: ignore[attr-defined]
     if not page.paginator.count:  # only hidden papers: the public must not learn the name
         raise missing
     return render(request, "papers/author_detail.html", {"author": author, "page": page})

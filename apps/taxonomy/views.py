@@ -32,12 +32,15 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if phase is None:
         raise Http404(f"There is no lifecycle phase called “{slug}”.")
     papers = papers_visible_to(request.user)
+    # A challenge placement always carries its challenge's phase, so counting among the
+    # phase's papers gives the same numbers while scanning a sixth of the placements.
+    in_phase = papers.placed_in(phase=phase)  # type: ignore[attr-defined]
     challenges = list(phase.challenges.order_by("position", "name"))
-    samples = challenge_paper_samples(papers, challenges, per_challenge=CHALLENGE_SAMPLE)
-    counts = {r["challenge"]: r["count"] for r in paper_counts(papers, ["challenge"])}
+    samples = challenge_paper_samples(in_phase, challenges, per_challenge=CHALLENGE_SAMPLE)
+    counts = {r["challenge"]: r["count"] for r in paper_counts(in_phase, ["challenge"])}
     for challenge in challenges:
-        challenge.sample = samples.get(challenge.pk, [])
-        challenge.paper_count = counts.get(challenge.slug, 0)
+        challenge.sample = samples.get(challenge.pk, [])  # type: ignore[attr-defined]
+        challenge.paper_count = counts.get(challenge.slug, 0)  # type: ignore[attr-defined]
     directions = phase.directions.order_by("position", "name").prefetch_related(
         Prefetch("challenges", queryset=Challenge.objects.order_by("position", "name"))
     )
@@ -51,9 +54,7 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "challenges": challenges,
         "directions": directions,
         "years": [
-            r["year"]
-            for r in reversed(paper_counts(papers.placed_in(phase=phase), ["year"]))
-            if r["year"] is not None
+            r["year"] for r in reversed(paper_counts(in_phase, ["year"])) if r["year"] is not None
         ],
         "sorts": [s for s in SORTS if s[0] != "relevance" or request.GET.get("q")],
         "bibtex_query": query_for_bibtex(query),
@@ -77,7 +78,7 @@ def placements_of(request: HttpRequest, **target: object) -> QuerySet[Placement]
     with what a paper row shows loaded in a fixed number of queries."""
     return (
         placements_visible_to(request.user)
-        .accepted()
+        .accepted()  # type: ignore[attr-defined]
         .filter(paper__in=papers_visible_to(request.user).values("pk"), **target)
         .select_related("paper")
         .prefetch_related(
