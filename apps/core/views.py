@@ -60,7 +60,8 @@ def public_page(view: View) -> View:
                 return response
             if not response.has_header("ETag"):
                 set_response_etag(response)
-            response["Last-Modified"] = http_date()
+            if not response.has_header("Last-Modified"):  # feeds date themselves by entry
+                response["Last-Modified"] = http_date()
             patch_cache_control(response, public=True, max_age=seconds)
             patch_vary_headers(response, ["Cookie"])
             if seconds > 0:

@@ -124,6 +124,17 @@ def test_feeds_are_linked_from_the_pages(client: Client) -> None:
     assert 'href="/feeds/challenges/oracles/"' in challenge_page
 
 
+def test_a_feed_says_when_its_newest_entry_was_included(client: Client) -> None:
+    paper = PaperFactory()
+    Paper.objects.filter(pk=paper.pk).update(
+        included_at=timezone.now().replace(year=2025, month=3, day=4, hour=5, minute=6, second=7)
+    )
+
+    response = client.get("/feeds/papers/")
+
+    assert response["Last-Modified"] == "Tue, 04 Mar 2025 05:06:07 GMT"
+
+
 def test_a_feed_holds_at_most_fifty_entries(client: Client) -> None:
     PaperFactory.create_batch(55)
 

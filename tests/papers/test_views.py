@@ -213,6 +213,19 @@ def test_bad_filters_get_a_400_page_that_says_what_is_wrong(
     assert "These filters could not be applied" in text_of(response)
 
 
+def test_filters_without_a_facet_control_are_kept_and_shown(client: Client) -> None:
+    direction = ResearchDirectionFactory(slug="metamorphic")
+    PlacementFactory(paper=PaperFactory(title="Placed in the direction"), direction=direction)
+    PaperFactory(title="Elsewhere")
+
+    response = client.get("/papers/?direction=metamorphic")
+    html = response.content.decode()
+
+    assert listed_titles(response) == ["Placed in the direction"]
+    assert '<input type="hidden" name="direction" value="metamorphic">' in html
+    assert 'aria-label="Remove filter direction: metamorphic"' in html
+
+
 def test_the_bibtex_link_keeps_the_current_filters(client: Client) -> None:
     PaperFactory(title="Kept")
 
