@@ -110,6 +110,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Throttling and page caching count in the cache: production points CACHE_URL at Redis so
 # every web process shares the counts.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://sellm")}
+# Seconds an anonymous reader's HTML page is kept in the cache and by browsers (0: render
+# every request). Signed-in users are never served from, nor stored in, this cache.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
 
 # --- Auth -------------------------------------------------------------------------------
 

@@ -7,3 +7,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("sellm.api_router")),
 ]
+
+# --- Researchers' HTML pages and Atom feeds (issue 4) ---------------------------------------
+urlpatterns += [
+    path("", include("apps.core.urls")),
+    path("", include("apps.taxonomy.urls")),
+    path("", include("apps.papers.urls")),
+]
+handler404 = "apps.core.views.page_not_found"

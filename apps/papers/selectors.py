@@ -3,10 +3,13 @@
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from apps.core.exceptions import ApplicationError
+from apps.core.query import subquery_count
 from apps.papers.models import Paper, Placement
+from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 STATS_GROUPS = ("phase", "challenge", "direction", "year")
 
@@ -81,3 +84,92 @@ def paper_counts(papers: QuerySet[Paper], group_by: Sequence[str]) -> list[dict]
         .order_by(*ordering)
     )
     return [{lookups[key]: row[key] for key in lookups} | {"count": row["count"]} for row in rows]
+
+
+# --- Reads for the researchers' HTML pages (issue 4) -------------------------------------
+
+
+def phases_overview(papers: QuerySet[Paper]) -> list:
+    """The phases in lifecycle order, each with `paper_count` (of `papers`, by accepted
+    placement), `challenge_count` and `open_direction_count`. Two queries, however many phases."""
+
+    phases = list(
+        Phase.objects.annotate(
+            challenge_count=subquery_count(Challenge, "phase"),
+            open_direction_count=subquery_count(
+                ResearchDirection, "phase", status=ResearchDirection.Status.OPEN
+            ),
+        ).order_by("order")
+    )
+    counts = {row["phase"]: row["count"] for row in paper_counts(papers, ["phase"])}
+    for phase in phases:
+        phase.paper_count = counts.get(phase.slug, 0)  # type: ignore[attr-defined]
+    return phases
+
+
+def newest_papers(papers: QuerySet[Paper], *, limit: int = 10) -> QuerySet[Paper]:
+    """The `limit` papers of `papers` most recently included, ready to render as a list."""
+    return (
+        papers.filter(included_at__isnull=False).order_by("-included_at", "-id").for_list()[:limit]  # type: ignore[attr-defined]
+    )
+
+
+def challenge_paper_samples(
+    papers: QuerySet[Paper], challenges: Sequence, *, per_challenge: int = 5
+) -> dict[int, list[Placement]]:
+    """For each challenge id, its newest `per_challenge` accepted placements of `papers`
+    (with the paper loaded). One query for any number of challenges: a window function
+    ranks each challenge's placements instead of one query per challenge."""
+
+    ranked = (
+        Placement.objects.accepted()
+        .filter(challenge__in=challenges, paper__in=papers.order_by().values("pk"))
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("challenge_id")],
+                order_by=[F("paper__published_at").desc(nulls_last=True), F("paper_id").desc()],
+            )
+        )
+        .filter(rank__lte=per_challenge)
+        .select_related("paper")
+        .order_by("challenge_id", "rank")
+    )
+    samples: dict[int, list[Placement]] = {}
+    for placement in ranked:
+        if placement.challenge_id is not None:
+            samples.setdefault(placement.challenge_id, []).append(placement)
+    return samples
+
+
+def related_papers(paper: Paper, papers: QuerySet[Paper], *, limit: int = 8) -> QuerySet[Paper]:
+    """Papers of `papers` sharing an accepted challenge placement with `paper`, the most
+    shared challenges first, annotated with `shared_challenges`."""
+
+    own = Placement.objects.accepted().filter(paper=paper, challenge__isnull=False)
+    shared = Placement.objects.accepted().filter(
+        paper=OuterRef("pk"), challenge__in=own.values("challenge")
+    )
+    shared_count = (
+        shared.order_by().values("paper").annotate(n=Count("challenge", distinct=True)).values("n")
+    )
+    return (
+        papers.exclude(pk=paper.pk)
+        .filter(Exists(shared))  # narrows the rows before the count subquery runs
+        .annotate(shared_challenges=Subquery(shared_count, output_field=IntegerField()))
+        .order_by("-shared_challenges", "-published_at", "-id")
+        .for_list()[:limit]  # type: ignore[attr-defined]
+    )
+
+
+def category_counts(papers: QuerySet[Paper], *, limit: int = 20) -> list[dict]:
+    """The `limit` most frequent categories among `papers`: dicts with `category` (its code)
+    and `count`, most papers first."""
+    through = Paper.categories.through
+    rows = (
+        through.objects.filter(paper__in=papers.order_by().values("pk"))
+        .values("category")
+        .annotate(count=Count("paper", distinct=True))
+        .order_by("-count", "category")[:limit]
+    )
+    return [dict(row) for row in rows]

@@ -1,0 +1,13 @@
+"""HTML pages of the taxonomy: phases, challenges, research directions."""
+
+from django.urls import path
+
+from apps.taxonomy import views
+
+app_name = "taxonomy"
+
+urlpatterns = [
+    path("phases/<slug:slug>/", views.phase_detail, name="phase"),
+    path("challenges/<slug:slug>/", views.challenge_detail, name="challenge"),
+    path("directions/<slug:slug>/", views.direction_detail, name="direction"),
+]

@@ -1,0 +1,121 @@
+"""The researchers' HTML pages of the survey's taxonomy: a phase, a challenge, a research
+direction — each with the papers placed in it (included papers, accepted placements)."""
+
+import logging
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from apps.core.views import public_page
+from apps.papers.filtersets import PaperFilterSet
+from apps.papers.models import Authorship, Placement
+from apps.papers.selectors import (
+    challenge_paper_samples,
+    paper_counts,
+    papers_visible_to,
+    placements_visible_to,
+)
+from apps.papers.views import SORTS, filter_errors, paginate, query_for_bibtex
+from apps.taxonomy.models import Challenge, Phase, ResearchDirection
+
+logger = logging.getLogger(__name__)
+
+CHALLENGE_SAMPLE = 5
+
+
+@public_page
+def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A phase: research status, challenges with their newest papers, research directions,
+    and the phase's papers, filterable and paginated."""
+    phase = Phase.objects.filter(slug=slug).first()
+    if phase is None:
+        raise Http404(f"There is no lifecycle phase called “{slug}”.")
+    papers = papers_visible_to(request.user)
+    # A challenge placement always carries its challenge's phase, so counting among the
+    # phase's papers gives the same numbers while scanning a sixth of the placements.
+    in_phase = papers.placed_in(phase=phase)  # type: ignore[attr-defined]
+    challenges = list(phase.challenges.order_by("position", "name"))
+    samples = challenge_paper_samples(in_phase, challenges, per_challenge=CHALLENGE_SAMPLE)
+    counts = {r["challenge"]: r["count"] for r in paper_counts(in_phase, ["challenge"])}
+    for challenge in challenges:
+        challenge.sample = samples.get(challenge.pk, [])  # type: ignore[attr-defined]
+        challenge.paper_count = counts.get(challenge.slug, 0)  # type: ignore[attr-defined]
+    directions = phase.directions.order_by("position", "name").prefetch_related(
+        Prefetch("challenges", queryset=Challenge.objects.order_by("position", "name"))
+    )
+
+    query = request.GET.copy()
+    query.setlist("phase", [phase.slug])  # this page's papers, whatever the query says
+    filterset = PaperFilterSet(query, queryset=papers)
+    context = {
+        "phase": phase,
+        "topics": phase.status_topics.all(),
+        "challenges": challenges,
+        "directions": directions,
+        "years": [
+            r["year"] for r in reversed(paper_counts(in_phase, ["year"])) if r["year"] is not None
+        ],
+        "sorts": [s for s in SORTS if s[0] != "relevance" or request.GET.get("q")],
+        "bibtex_query": query_for_bibtex(query),
+    }
+    if not filterset.is_valid():
+        context["errors"] = filter_errors(filterset)
+        return render(request, "taxonomy/phase_detail.html", context, status=400)
+    cleaned = filterset.form.cleaned_data
+    context |= {
+        "page": paginate(request, filterset.qs.for_list()),
+        "query": cleaned.get("q") or "",
+        "chosen_challenge": request.GET.get("challenge", ""),
+        "chosen_year": cleaned.get("year"),
+        "sort": cleaned.get("ordering") or ("relevance" if cleaned.get("q") else "-published"),
+    }
+    return render(request, "taxonomy/phase_detail.html", context)
+
+
+def placements_of(request: HttpRequest, **target: object) -> QuerySet[Placement]:
+    """Accepted placements on `target` of the papers this user may see, newest paper first,
+    with what a paper row shows loaded in a fixed number of queries."""
+    return (
+        placements_visible_to(request.user)
+        .accepted()  # type: ignore[attr-defined]
+        .filter(paper__in=papers_visible_to(request.user).values("pk"), **target)
+        .select_related("paper")
+        .prefetch_related(
+            Prefetch(
+                "paper__authorships",
+                queryset=Authorship.objects.select_related("author").order_by("position"),
+            )
+        )
+        .order_by("-paper__published_at", "-paper_id")
+    )
+
+
+@public_page
+def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A challenge: its description and provenance, the directions that address it, and the
+    papers placed in it with their evidence notes."""
+    challenge = Challenge.objects.select_related("phase").filter(slug=slug).first()
+    if challenge is None:
+        raise Http404(f"There is no challenge called “{slug}”.")
+    context = {
+        "challenge": challenge,
+        "directions": challenge.directions.order_by("phase__order", "position", "name"),
+        "page": paginate(request, placements_of(request, challenge=challenge)),
+    }
+    return render(request, "taxonomy/challenge_detail.html", context)
+
+
+@public_page
+def direction_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A research direction: its status, provenance, the challenges it addresses, and the
+    papers placed in it with their evidence notes."""
+    direction = ResearchDirection.objects.select_related("phase").filter(slug=slug).first()
+    if direction is None:
+        raise Http404(f"There is no research direction called “{slug}”.")
+    context = {
+        "direction": direction,
+        "challenges": direction.challenges.order_by("position", "name"),
+        "page": paginate(request, placements_of(request, direction=direction)),
+    }
+    return render(request, "taxonomy/researchdirection_detail.html", context)

@@ -1,0 +1,291 @@
+"""End to end in a real headless Chromium (Debian's package, driven by Playwright) against a
+live server on the survey's seed data: browse home → phase → challenge → paper, search,
+apply a facet, download BibTeX — with and without JavaScript, on a desktop and on a phone.
+
+Screenshots land in test-artifacts/e2e/ (gitignored). Without /usr/bin/chromium these tests
+skip locally and fail under CI=true (`require_service`).
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import bibtexparser
+import pytest
+from django.core.cache import cache
+
+from apps.papers.models import Paper
+from apps.papers.services.curation import placement_place
+from apps.taxonomy.models import Challenge
+from tests.conftest import require_service
+from tests.factories import CategoryFactory, PaperFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
+CHALLENGE = "benchmark-saturation-contamination"
+LATEX_TITLE = r"$\tau$Bench: contamination-free evaluation of LLM agents"
+TIMEOUT_MS = 15_000
+
+
+@dataclass(frozen=True)
+class Site:
+    """The live server's address and facts about its data, read before the browser starts."""
+
+    url: str
+    challenge_count: int
+
+
+@pytest.fixture
+def site(survey, live_server) -> Site:  # type: ignore[no-untyped-def]
+    """The seed plus what a curator would have done: contamination papers placed in their
+    challenge, and one fully described arXiv paper with LaTeX in its title."""
+    cache.clear()  # the live server shares this process's page cache
+    challenge = Challenge.objects.get(slug=CHALLENGE)
+    rich = PaperFactory(
+        title=LATEX_TITLE,
+        abstract=r"We measure agents with $\epsilon$-bounded error on unseen tasks.",
+        authors=["Ada Lovelace", "Alan Turing", "Grace Hopper"],
+        arxiv_id="2406.12045",
+        year=2024,
+        doi="10.48550/arxiv.2406.12045",
+    )
+    rich.categories.add(CategoryFactory(code="cs.SE"), CategoryFactory(code="cs.CL"))
+    papers = [rich, *Paper.objects.included().filter(title__icontains="contamination")]
+    for paper in papers:
+        placement_place(
+            paper=paper,
+            target=challenge,
+            actor=None,
+            evidence="Measures or mitigates train-test contamination.",
+        )
+    assert len(papers) >= 4
+    # Facts the tests check pages against, read now: once Playwright's event loop runs, this
+    # thread must not touch the ORM.
+    return Site(url=live_server.url, challenge_count=Challenge.objects.count())
+
+
+@pytest.fixture
+def browser(site):  # type: ignore[no-untyped-def]
+    """A headless Chromium for one test, started after the data is in place (Playwright's
+    event loop must not be running while the test thread uses the ORM)."""
+    require_service(
+        "Chromium", CHROMIUM.exists(), "apt-get install -y chromium provides /usr/bin/chromium"
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+class Shots:
+    """Numbered screenshots of one test, kept as artifacts."""
+
+    def __init__(self, name: str) -> None:
+        self.directory = ARTIFACTS
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.name = name
+        self.count = 0
+
+    def take(self, page, label: str) -> Path:  # type: ignore[no-untyped-def]
+        self.count += 1
+        path = self.directory / f"{self.name}-{self.count:02d}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        assert path.stat().st_size > 5_000  # a real rendering, not an empty file
+        return path
+
+
+@pytest.fixture
+def shots(request) -> Shots:  # type: ignore[no-untyped-def]
+    # Parametrized names carry brackets and slashes ("…[/papers/]"): keep file names plain.
+    name = re.sub(r"[^\w.-]+", "-", request.node.name.replace("test_", "", 1)).strip("-")
+    return Shots(name)
+
+
+def open_page(browser, **context_options: object) -> tuple:  # type: ignore[no-untyped-def]
+    """A new browser context and page that record every request and every script error."""
+    context = browser.new_context(**context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    return context, page, requests, errors
+
+
+def results_count(page) -> int:  # type: ignore[no-untyped-def]
+    heading = page.locator("#results-title").inner_text()
+    return int(re.match(r"(\d+) papers?", heading).group(1))  # type: ignore[union-attr]
+
+
+def test_browse_from_home_to_a_phase_a_challenge_and_a_paper(browser, site: Site, shots) -> None:  # type: ignore[no-untyped-def]
+    context, page, requests, errors = open_page(browser, viewport={"width": 1280, "height": 900})
+
+    page.goto(f"{site.url}/")
+    assert page.locator("h1").inner_text() == "Software engineering for large language models"
+    assert page.locator(".phase-card").count() == 6
+    assert page.locator(".phase-card h3 a").all_inner_texts()[0] == "Requirements Engineering"
+    # The stylesheet is served and applied: the brand colour comes from site.css.
+    colour = page.evaluate("getComputedStyle(document.querySelector('.brand-name')).color")
+    assert colour == "rgb(11, 92, 173)"
+    shots.take(page, "home")
+
+    page.locator(".phase-card").filter(has_text="Testing and Evaluation").get_by_role(
+        "link", name="Testing and Evaluation"
+    ).click()
+    page.wait_for_url(f"{site.url}/phases/testing-evaluation/")
+    assert page.locator("h1").inner_text() == "Testing and Evaluation"
+    assert page.locator("#challenges .card").count() >= 4
+    shots.take(page, "phase")
+
+    page.locator("#challenges").get_by_role(
+        "link", name="Benchmark contamination and saturation"
+    ).first.click()
+    page.wait_for_url(f"{site.url}/challenges/{CHALLENGE}/")
+    assert page.locator("h1").inner_text() == "Benchmark contamination and saturation"
+    assert page.locator(".paper-item").count() >= 4
+    assert "Measures or mitigates train-test contamination." in page.locator("#papers").inner_text()
+    shots.take(page, "challenge")
+
+    page.get_by_role("link", name="τBench: contamination-free evaluation of LLM agents").click()
+    page.wait_for_url(re.compile(rf"{re.escape(site.url)}/papers/\d+/$"))
+    assert page.locator("h1").inner_text() == "τBench: contamination-free evaluation of LLM agents"
+    assert "ϵ-bounded error" in page.locator(".abstract").inner_text()
+    assert page.get_by_role("link", name="arXiv abstract page").get_attribute("href") == (
+        "https://arxiv.org/abs/2406.12045"
+    )
+    assert page.locator("#bibtex-entry").inner_text().startswith("@misc{lovelace2024")
+    assert page.get_by_role("button", name="Copy BibTeX").is_visible()  # JS enhancement on
+    shots.take(page, "paper")
+
+    page.get_by_role("link", name="Ada Lovelace").first.click()
+    page.wait_for_url(re.compile(rf"{re.escape(site.url)}/authors/\d+/$"))
+    assert page.locator("h1").inner_text() == "Ada Lovelace"
+    shots.take(page, "author")
+
+    assert errors == []
+    assert all(url.startswith(site.url) for url in requests), "every asset is served by sellm"
+    context.close()
+
+
+def test_search_apply_a_facet_and_download_the_results_as_bibtex(  # type: ignore[no-untyped-def]
+    browser, site: Site, shots
+) -> None:
+    context, page, requests, errors = open_page(
+        browser, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+
+    page.goto(f"{site.url}/")
+    page.get_by_label("Search papers").fill("contamination")
+    page.get_by_label("Search papers").press("Enter")
+    page.wait_for_url(re.compile(r"/papers/\?q=contamination$"))
+    searched = results_count(page)
+    assert searched >= 4
+    assert page.locator("#facet-phase").is_visible()
+    shots.take(page, "search")
+
+    page.locator("#facet-year").get_by_label(re.compile("2024")).check()
+    page.wait_for_url(re.compile("year=2024"))  # the facet form applies itself on change
+    filtered = results_count(page)
+    assert page.locator("#facet-year").get_by_label(re.compile("2024")).is_checked()
+    assert 0 < filtered < searched
+    assert page.get_by_role("link", name="Remove filter Year: 2024").is_visible()
+    years = page.locator(".paper-year").all_inner_texts()
+    assert years == ["2024"] * filtered
+    shots.take(page, "facet")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download these results as BibTeX").click()
+    download = download_info.value
+    body = Path(download.path()).read_text(encoding="utf-8")
+    library = bibtexparser.parse_string(body)
+
+    assert download.suggested_filename.endswith(".bib")
+    assert len(library.entries) == filtered
+    assert {e.fields_dict["year"].value for e in library.entries} == {"2024"}
+    shots.take(page, "after-download")
+
+    assert errors == []
+    assert all(url.startswith(site.url) for url in requests)
+    context.close()
+
+
+def test_everything_works_without_javascript(browser, site: Site, shots) -> None:  # type: ignore[no-untyped-def]
+    context, page, _, _ = open_page(
+        browser, viewport={"width": 1280, "height": 900}, java_script_enabled=False
+    )
+
+    page.goto(f"{site.url}/papers/?q=contamination")
+    before = results_count(page)
+    page.locator("#facet-phase").get_by_label(re.compile("Testing and Evaluation")).check()
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile("phase=testing-evaluation"))
+    after = results_count(page)
+    shots.take(page, "facet-without-js")
+
+    page.goto(f"{site.url}/gaps/")
+    assert page.locator("table.heatmap tbody tr").count() == 6 + site.challenge_count
+    assert page.locator("figure.chart svg polyline").count() == 6
+    shots.take(page, "gap-map")
+
+    page.goto(f"{site.url}/papers/?q=contamination")
+    page.locator(".paper-title a").first.click()
+    assert not page.get_by_role("button", name="Copy BibTeX").is_visible()  # needs JS
+    assert page.locator("#bibtex-entry").inner_text().startswith("@")  # still selectable
+
+    assert 0 < after <= before
+    context.close()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/papers/?q=contamination", f"/challenges/{CHALLENGE}/", "/gaps/", "/about/"]
+)
+def test_pages_fit_a_phone_screen(browser, site: Site, shots, path: str) -> None:  # type: ignore[no-untyped-def]
+    context, page, _, errors = open_page(
+        browser,
+        viewport={"width": 375, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+
+    page.goto(f"{site.url}{path}")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    shots.take(page, "phone")
+
+    assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
+    assert errors == []
+    context.close()
+
+
+def test_keyboard_users_can_skip_to_the_content(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
+    context, page, _, _ = open_page(browser, viewport={"width": 1280, "height": 900})
+
+    page.goto(f"{site.url}/papers/")
+    page.keyboard.press("Tab")
+    first_stop = page.evaluate("document.activeElement.textContent.trim()")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    after_skip = page.evaluate("document.activeElement.closest('main') !== null")
+
+    assert first_stop == "Skip to the content"
+    assert after_skip, "after the skip link, the next Tab lands inside <main>"
+    context.close()
