@@ -164,6 +164,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 # Deliver a late-acked task again if its worker process dies (only idempotent tasks ask for
 # acks_late; see apps/ingestion/tasks.py).
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Celery-level retries of a harvest page after the client's own retries gave up: seconds
+# before the first (doubling, with jitter, up to the max).
+INGEST_RETRY_BACKOFF = 30
+INGEST_RETRY_BACKOFF_MAX = 600
 # One beat entry starts every harvest source that is due; a copy older than its next tick is
 # dropped (expires < interval), so a backlog never fires a burst of dispatches.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {

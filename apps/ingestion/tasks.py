@@ -5,6 +5,7 @@ import random
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
 from apps.ingestion.arxiv.errors import ArxivUnavailableError
 from apps.ingestion.models import IngestRun
@@ -17,14 +18,12 @@ from apps.ingestion.services import (
 
 logger = logging.getLogger(__name__)
 
-RETRY_BACKOFF = 30  # seconds before the first Celery retry; doubles each time
-RETRY_BACKOFF_MAX = 600
 MAX_RETRIES = 5
 
 
 def retry_countdown(retries: int) -> float:
     """Exponential backoff with jitter for the `retries`-th retry (0-based)."""
-    ceiling = min(RETRY_BACKOFF_MAX, RETRY_BACKOFF * 2**retries)
+    ceiling = min(settings.INGEST_RETRY_BACKOFF_MAX, settings.INGEST_RETRY_BACKOFF * 2**retries)
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
@@ -53,6 +52,11 @@ def ingest_run_execute(self: Task, run_id: int) -> None:
     try:
         processor(run)
     except ArxivUnavailableError as error:
+        if self.request.is_eager:
+            # No queue to come back on (the embedded default): the client has already retried
+            # with backoff; the run fails with the reason and can be resumed.
+            ingest_run_finish(run=run, error=f"{error} (resume the run to try again)")
+            return
         if self.request.retries >= MAX_RETRIES:
             ingest_run_finish(run=run, error=f"gave up after {MAX_RETRIES} retries: {error}")
             return
