@@ -104,7 +104,7 @@ def test_backoff_grows_exponentially_with_jitter(standin: Standin, tmp_path) -> 
         sleep=slept.append,
     )
 
-    with pytest.raises(ArxivUnavailableError, match="after 4 attempts.*HTTP 502"):
+    with pytest.raises(ArxivUnavailableError, match=r"after 4 attempts.*HTTP 502"):
         client.fetch_atom_page(search_query="all:x")
 
     assert len(slept) == 3
@@ -145,7 +145,7 @@ def test_error_feed_carries_arxivs_message(standin: Standin, arxiv_client) -> No
 def test_error_feed_with_status_200_is_recognised(standin: Standin, arxiv_client) -> None:  # type: ignore[no-untyped-def]
     standin.script.append(Scripted(200, error_feed("incorrect id format for 1234.5678v")))
 
-    with pytest.raises(ArxivApiError, match="incorrect id format for 1234.5678v"):
+    with pytest.raises(ArxivApiError, match=r"incorrect id format for 1234\.5678v"):
         arxiv_client.fetch_atom_page(id_list=["1234.5678"])
 
 

@@ -153,7 +153,8 @@ OAI_DC = b"""<?xml version="1.0" encoding="UTF-8"?>
 <datestamp>2024-02-01</datestamp></header><metadata>
 <oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/"
  xmlns:dc="http://purl.org/dc/elements/1.1/">
-<dc:title>Testing LLMs</dc:title><dc:creator>Hou, Xinyi</dc:creator><dc:creator>Lo, David</dc:creator>
+<dc:title>Testing LLMs</dc:title><dc:creator>Hou, Xinyi</dc:creator>
+<dc:creator>Lo, David</dc:creator>
 <dc:subject>Computer Science - Software Engineering</dc:subject>
 <dc:description>The abstract.</dc:description><dc:description>Comment: 10 pages</dc:description>
 <dc:date>2024-01-02</dc:date><dc:date>2024-02-01</dc:date>
