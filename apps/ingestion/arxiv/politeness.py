@@ -117,7 +117,9 @@ def politeness_from_settings() -> Politeness:
 
     url = settings.ARXIV_LOCK_URL
     if url:
+        # The lock must outlive the longest request (connect, then a body deadline of 4x the
+        # timeout); a holder killed mid-request blocks the others only this long.
         return RedisPoliteness(
-            url=url, interval=settings.ARXIV_MIN_INTERVAL, hold=settings.ARXIV_TIMEOUT * 2 + 10
+            url=url, interval=settings.ARXIV_MIN_INTERVAL, hold=settings.ARXIV_TIMEOUT * 5 + 5
         )
     return FilePoliteness(path=settings.ARXIV_LOCK_FILE, interval=settings.ARXIV_MIN_INTERVAL)
