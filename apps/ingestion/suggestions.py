@@ -31,7 +31,7 @@ from django.db.models import Prefetch
 
 from apps.core.text import fold
 from apps.papers.models import Paper, Placement
-from apps.papers.services import placement_add
+from apps.papers.services import PlacementProposal, placement_add_many
 from apps.taxonomy.models import Challenge, Phase
 
 logger = logging.getLogger(__name__)
@@ -309,8 +309,8 @@ def placements_suggest(*, paper_ids: Sequence[int]) -> int:
     """Add pending suggested placements (phase and challenges) for the given papers.
 
     Papers with an accepted placement are skipped; an existing placement for the same target is
-    never touched (`placement_add`), so calling twice adds nothing the second time. Returns how
-    many placements were created.
+    never touched (`placement_add`'s rules, applied set-wise by `placement_add_many`), so
+    calling twice adds nothing the second time. Returns how many placements were created.
     """
     if not paper_ids:
         return 0
@@ -319,36 +319,35 @@ def placements_suggest(*, paper_ids: Sequence[int]) -> int:
         .filter(paper_id__in=paper_ids)
         .values_list("paper_id", flat=True)
     )
-    papers = [
-        p for p in Paper.objects.filter(pk__in=paper_ids).order_by("pk") if p.pk not in decided
-    ]
-    if not papers:
-        return 0
+    papers = (
+        Paper.objects.filter(pk__in=paper_ids)
+        .exclude(pk__in=decided)
+        .order_by("pk")
+        .values_list("pk", "title", "abstract")
+    )
     phases = {p.pk: p for p in Phase.objects.all()}
-    challenges = Challenge.objects.in_bulk()
     if not phases:
         return 0
+    challenges = Challenge.objects.in_bulk()
     model = model_from_database()
-    created = 0
-    for paper in papers:
-        suggestion = model.suggest(paper.title, paper.abstract)
+    proposals = []
+    for pk, title, abstract in papers:
+        suggestion = model.suggest(title, abstract)
         if suggestion is None:
             continue
-        _, added = placement_add(
-            paper=paper,
-            target=phases[suggestion.phase_pk],
-            origin=Placement.Origin.SUGGESTED,
-            confidence=suggestion.confidence,
-            evidence=suggestion.evidence,
-        )
-        created += added
-        for challenge_pk, confidence, evidence in suggestion.challenges:
-            _, added = placement_add(
-                paper=paper,
-                target=challenges[challenge_pk],
-                origin=Placement.Origin.SUGGESTED,
-                confidence=confidence,
-                evidence=evidence,
+        proposals.append(
+            PlacementProposal(
+                pk,
+                phases[suggestion.phase_pk],
+                Placement.Origin.SUGGESTED,
+                suggestion.confidence,
+                suggestion.evidence,
             )
-            created += added
-    return created
+        )
+        proposals += [
+            PlacementProposal(
+                pk, challenges[challenge_pk], Placement.Origin.SUGGESTED, confidence, evidence
+            )
+            for challenge_pk, confidence, evidence in suggestion.challenges
+        ]
+    return placement_add_many(proposals=proposals)
