@@ -107,15 +107,18 @@ class Suggestion:
     challenges: list[tuple[int, float, str]] = field(default_factory=list)
 
 
-def _find_phrases(words: list[str], phrases: dict[tuple[str, ...], str]) -> set[str]:
-    """Which keyword phrases occur (as consecutive stemmed words) in `words`."""
-    found = set()
-    longest = max((len(p) for p in phrases), default=0)
+def _scan(
+    words: list[str], index: dict[tuple[str, ...], list[tuple[str, int, str]]], longest: int
+) -> dict[tuple[str, int], set[str]]:
+    """Every keyword phrase occurring (as consecutive stemmed words) in `words`, by the target
+    ("phase" or "challenge", position) it belongs to: one pass over the text for all targets."""
+    found: dict[tuple[str, int], set[str]] = defaultdict(set)
     for start in range(len(words)):
         for length in range(1, longest + 1):
-            keyword = phrases.get(tuple(words[start : start + length]))
-            if keyword is not None:
-                found.add(keyword)
+            owners = index.get(tuple(words[start : start + length]))
+            if owners is not None:
+                for kind, position, keyword in owners:
+                    found[kind, position].add(keyword)
     return found
 
 
@@ -155,6 +158,15 @@ class SuggestionModel:
             phrase: math.log(1 + len(phases) / len(who)) / math.log(1 + len(phases))
             for phrase, who in owners.items()
         }
+        # One index from phrase to every target naming it, so a text is scanned once.
+        self.phrase_index: dict[tuple[str, ...], list[tuple[str, int, str]]] = defaultdict(list)
+        self.weight_of: dict[str, float] = {}
+        for kind, tables in (("phase", self.phase_phrases), ("challenge", self.challenge_phrases)):
+            for position, phrases in enumerate(tables):
+                for phrase, keyword in phrases.items():
+                    self.phrase_index[phrase].append((kind, position, keyword))
+                    self.weight_of[keyword] = self.keyword_weight.get(phrase, 0.5)
+        self.longest = max((len(p) for p in self.phrase_index), default=0)
         # TF-IDF profiles of each phase over the phase texts and exemplars.
         documents = [
             tokens(" ".join([p.text, *p.exemplars])) + [t for k in p.keywords for t in tokens(k)]
@@ -176,13 +188,15 @@ class SuggestionModel:
         """The best phase for a paper (and matching challenges), or None if nothing fits."""
         title_words, abstract_words = tokens(title), tokens(abstract)
         paper_vector = self._vector(title_words * 2 + abstract_words)
+        in_title = _scan(title_words, self.phrase_index, self.longest)
+        in_abstract = _scan(abstract_words, self.phrase_index, self.longest)
         scores = []
         for index in range(len(self.phases)):
-            hits_title = _find_phrases(title_words, self.phase_phrases[index])
-            hits_abstract = _find_phrases(abstract_words, self.phase_phrases[index]) - hits_title
-            keyword_score = sum(
-                self.keyword_weight[phrase_tokens(k)] * TITLE_BOOST for k in hits_title
-            ) + sum(self.keyword_weight[phrase_tokens(k)] for k in hits_abstract)
+            hits_title = in_title.get(("phase", index), set())
+            hits_abstract = in_abstract.get(("phase", index), set()) - hits_title
+            keyword_score = sum(self.weight_of[k] * TITLE_BOOST for k in hits_title) + sum(
+                self.weight_of[k] for k in hits_abstract
+            )
             similarity = sum(
                 value * self.profiles[index].get(word, 0.0) for word, value in paper_vector.items()
             )
@@ -204,12 +218,12 @@ class SuggestionModel:
             score=best,
             evidence=f"Suggested for {phase.name}: " + "; ".join(parts) + ".",
         )
-        words = title_words + abstract_words
         matched = []
-        for challenge, phrases in zip(self.challenges, self.challenge_phrases, strict=True):
-            hits = sorted(_find_phrases(words, phrases))
+        for position, challenge in enumerate(self.challenges):
+            key = ("challenge", position)
+            hits = sorted(in_title.get(key, set()) | in_abstract.get(key, set()))
             if len(hits) >= MIN_CHALLENGE_HITS:
-                weight = sum(self.keyword_weight.get(phrase_tokens(k), 0.5) for k in hits)
+                weight = sum(self.weight_of[k] for k in hits)
                 in_phase = challenge.phase_pk == phase.pk
                 matched.append((weight + (1.0 if in_phase else 0.0), challenge, hits))
         matched.sort(key=lambda m: (-m[0], m[1].pk))
