@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "sellm_ingest_bench"
 
-WORDS = (
+WORDS = (  # noqa: SIM905 - a word list reads better as prose
     "model language large software engineering code generation test evaluation benchmark "
     "prompt agent requirement dataset training fine tuning alignment deployment inference "
     "quantization serving latency repair vulnerability security robustness hallucination "
@@ -53,7 +53,9 @@ def sentence(rng: random.Random, n: int) -> str:
 def make_pages(directory: Path, pages: int, per_page: int, seed: int = 7) -> list[Path]:
     """Write `pages` Atom pages of `per_page` entries shaped like arXiv's."""
     rng = random.Random(seed)
-    authors = [f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}son{i}" for i in range(20_000)]
+    authors = [
+        f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}son{i}" for i in range(20_000)
+    ]
     paths = []
     serial = 0
     for page in range(pages):
@@ -67,7 +69,11 @@ def make_pages(directory: Path, pages: int, per_page: int, seed: int = 7) -> lis
                 for _ in range(rng.randint(2, 8))
             )
             doi = f"<arxiv:doi>10.1234/bench.{serial}</arxiv:doi>" if serial % 3 == 0 else ""
-            journal = f"<arxiv:journal_ref>Proc. Bench {serial % 50}</arxiv:journal_ref>" if serial % 4 == 0 else ""
+            journal = (
+                f"<arxiv:journal_ref>Proc. Bench {serial % 50}</arxiv:journal_ref>"
+                if serial % 4 == 0
+                else ""
+            )
             entries.append(
                 "<entry>"
                 f"<id>http://arxiv.org/abs/{arxiv_id}v{version}</id>"
@@ -77,7 +83,8 @@ def make_pages(directory: Path, pages: int, per_page: int, seed: int = 7) -> lis
                 f"<summary>{escape(sentence(rng, 150))}</summary>"
                 f"{names}{doi}{journal}"
                 "<arxiv:comment>12 pages</arxiv:comment>"
-                f'<link href="http://arxiv.org/abs/{arxiv_id}v{version}" rel="alternate" type="text/html"/>'
+                f'<link href="http://arxiv.org/abs/{arxiv_id}v{version}" rel="alternate"'
+                ' type="text/html"/>'
                 '<arxiv:primary_category term="cs.SE" scheme="http://arxiv.org/schemas/atom"/>'
                 '<category term="cs.SE" scheme="http://arxiv.org/schemas/atom"/>'
                 '<category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>'
@@ -215,6 +222,9 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=10)
     parser.add_argument("--per-page", type=int, default=1000)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--profile", action="store_true", help="also cProfile one more pass of new papers"
+    )
     args = parser.parse_args()
 
     base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgres://")
@@ -229,8 +239,10 @@ def main() -> None:
         contents = [p.read_bytes() for p in paths]
         count = args.pages * args.per_page
         size = sum(len(c) for c in contents)
-        print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-              f"Python {platform.python_version()}")
+        print(
+            f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}"
+        )
         print(f"pages: {args.pages} x {args.per_page} entries ({size / 1e6:.1f} MB)\n")
 
         django.setup()
@@ -242,15 +254,35 @@ def main() -> None:
         try:
             results = []
             fresh_database()
-            results.append(("end to end, new papers, with suggestions", *ingest(paths, suggest=True)))
+            results.append(
+                ("end to end, new papers, with suggestions", *ingest(paths, suggest=True))
+            )
             results.append(("end to end, re-run (all unchanged)", *ingest(paths, suggest=True)))
             fresh_database()
-            results.append(("end to end, new papers, no suggestions", *ingest(paths, suggest=False)))
+            results.append(
+                ("end to end, new papers, no suggestions", *ingest(paths, suggest=False))
+            )
+            if args.profile:
+                import cProfile
+                import io
+                import pstats
+
+                fresh_database()
+                profiler = cProfile.Profile()
+                profiler.enable()
+                ingest(paths, suggest=True)
+                profiler.disable()
+                report = io.StringIO()
+                pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(20)
+                print("\nprofile of a pass of new papers (with suggestions), by own time:")
+                print("\n".join(report.getvalue().splitlines()[:45]))
             print()
             for name, elapsed, timings, totals in results:
                 rate = count / elapsed
-                print(f"{name:44s} {rate:8,.0f} records/s  ({rate / baseline:5.1%} of the arxiv "
-                      f"package's parse rate; target 25%)  {dict(totals)}")
+                print(
+                    f"{name:44s} {rate:8,.0f} records/s  ({rate / baseline:5.1%} of the arxiv "
+                    f"package's parse rate; target 25%)  {dict(totals)}"
+                )
                 for stage, seconds in sorted(timings.items(), key=lambda kv: -kv[1]):
                     print(f"    {stage:28s} {seconds:7.2f} s  ({seconds / elapsed:5.1%})")
         finally:
