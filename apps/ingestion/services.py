@@ -4,7 +4,7 @@ so every run is visible, counted the same way and resumable from its cursor."""
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -185,18 +185,25 @@ def harvest_source_parameters(*, source: HarvestSource) -> tuple[str, dict]:
     return IngestRun.Kind.ARXIV_QUERY, {"query": source.query, "max": source.max_results}
 
 
+# A pending or running harvest that has not moved for this long no longer blocks its source
+# (its task was lost, say with the broker's data); every page moves `updated_at`.
+STALLED_AFTER = timedelta(hours=6)
+
+
 def harvest_source_run(
     *, source: HarvestSource, requested_by: AbstractBaseUser | None = None
 ) -> IngestRun | None:
     """Start a harvest of `source` now, unless one is already pending or running (then None).
 
     Safe to call twice, also concurrently: the source row is locked while checking, so one
-    source never has two harvests at once.
+    source never has two harvests at once. A harvest stalled for STALLED_AFTER does not count.
     """
     with transaction.atomic():
         locked = HarvestSource.objects.select_for_update().get(pk=source.pk)
         active = IngestRun.objects.filter(
-            source=locked, status__in=[IngestRun.Status.PENDING, IngestRun.Status.RUNNING]
+            source=locked,
+            status__in=[IngestRun.Status.PENDING, IngestRun.Status.RUNNING],
+            updated_at__gte=timezone.now() - STALLED_AFTER,
         )
         if active.exists():
             return None

@@ -112,3 +112,35 @@ def test_bad_arguments_are_refused_before_anything_runs(db) -> None:  # type: ig
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         ingest("--oai-set", "cs", "--from", "yesterday")
     assert IngestRun.objects.count() == 0
+
+
+def test_the_real_process_exits_non_zero_with_arxivs_message(tmp_path: Path) -> None:
+    """Through manage.py in its own process (own SQLite file): exit status and output."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    feed = tmp_path / "error.atom"
+    feed.write_bytes(error_feed("incorrect id format for 1234"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "LOG_LEVEL": "ERROR",
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=root, env=env, check=True)
+
+    result = subprocess.run(
+        [*manage, "ingest_arxiv", "--from-file", str(feed)],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1
+    assert "arXiv says: incorrect id format for 1234" in result.stderr
+    assert result.stdout.strip() == "created=0 updated=0 unchanged=0 failed=0"

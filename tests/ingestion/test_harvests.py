@@ -301,3 +301,34 @@ def test_new_papers_get_suggested_placements(
     assert [p.phase.slug for p in phase_only] == ["deployment-operations"]
     assert "quantization" in phase_only[0].evidence
     assert 0 < phase_only[0].confidence <= 1
+
+
+def test_a_stalled_harvest_no_longer_blocks_its_source(
+    django_capture_on_commit_callbacks,
+) -> None:  # type: ignore[no-untyped-def]
+    source = HarvestSourceFactory()
+    stalled = IngestRun.objects.create(kind="arxiv_query", source=source, status="running")
+    IngestRun.objects.filter(pk=stalled.pk).update(
+        updated_at=datetime.now(tz=UTC) - timedelta(hours=7)
+    )
+    fresh_source = HarvestSourceFactory()
+    IngestRun.objects.create(kind="arxiv_query", source=fresh_source, status="running")
+
+    with django_capture_on_commit_callbacks(execute=False):
+        restarted = harvest_source_run(source=source)
+        blocked = harvest_source_run(source=fresh_source)
+
+    assert restarted is not None
+    assert blocked is None
+
+
+def test_the_beat_schedule_dispatches_with_an_expiry_shorter_than_its_interval(settings) -> None:  # type: ignore[no-untyped-def]
+    from sellm.celery import app
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name
+        assert 0 < entry["options"]["expires"] < entry["schedule"], name
+    assert "apps.ingestion.tasks.harvest_sources_dispatch_task" in {
+        e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()
+    }
