@@ -221,14 +221,13 @@ class IngestRunAdmin(admin.ModelAdmin):
             .annotate(last=Max("finished_at"))
             .values("last")
         )
-        sources = list(
-            HarvestSource.objects.annotate(last_success=Subquery(last_success)).order_by("name")
-        )
-        for source in sources:
-            source.lag = now - source.last_success if source.last_success else None
-            source.overdue = source.enabled and (
-                source.lag is None or source.lag > source.interval * 2
-            )
+        sources = []
+        for source in HarvestSource.objects.annotate(last_success=Subquery(last_success)).order_by(
+            "name"
+        ):
+            lag = now - source.last_success if source.last_success else None
+            overdue = source.enabled and (lag is None or lag > source.interval * 2)
+            sources.append({"source": source, "lag": lag, "overdue": overdue})
         counts = IngestRun.objects.aggregate(
             active=Count("pk", filter=Q(status__in=["pending", "running"])),
             failed_recently=Count("pk", filter=Q(status="failed", created_at__gte=since)),

@@ -347,7 +347,7 @@ def split_author_string(authors: str) -> list[AuthorRecord]:
     name is its affiliation.
     """
     names: list[str] = []
-    depth, current = 0, []
+    depth, current = 0, list[str]()
     text = " ".join(authors.split())
     index = 0
     while index < len(text):
