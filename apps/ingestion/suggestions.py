@@ -76,16 +76,27 @@ def stem(word: str) -> str:
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def tokens(text: str) -> list[str]:
-    """Folded, stemmed words of `text`, stop words removed."""
+def _words(text: str) -> list[str]:
     # ASCII text needs no accent folding; skipping it halves the cost on arXiv abstracts.
     folded = text.lower() if text.isascii() else fold(text)
-    return [stem(w) for w in _WORD.findall(folded) if w not in _STOP and len(w) > 1]
+    return [w for w in _WORD.findall(folded) if len(w) > 1]
+
+
+def analyse(text: str) -> tuple[list[str], list[str]]:
+    """(every stemmed word, in order — for keyword phrases such as "model merging";
+    the stemmed content words, stop words removed — for text similarity)."""
+    words = _words(text)
+    return [stem(w) for w in words], [stem(w) for w in words if w not in _STOP]
+
+
+def tokens(text: str) -> list[str]:
+    """Folded, stemmed content words of `text` (stop words removed)."""
+    return analyse(text)[1]
 
 
 def phrase_tokens(keyword: str) -> tuple[str, ...]:
-    """A keyword as the stemmed word sequence it matches (stop words kept out, like in text)."""
-    return tuple(stem(w) for w in _WORD.findall(fold(keyword)) if len(w) > 1)
+    """A keyword as the stemmed word sequence it matches in a text's full word list."""
+    return tuple(stem(w) for w in _words(keyword))
 
 
 @dataclass(slots=True)
@@ -190,10 +201,10 @@ class SuggestionModel:
 
     def suggest(self, title: str, abstract: str = "") -> Suggestion | None:
         """The best phase for a paper (and matching challenges), or None if nothing fits."""
-        title_words, abstract_words = tokens(title), tokens(abstract)
+        (title_all, title_words), (abstract_all, abstract_words) = analyse(title), analyse(abstract)
         paper_vector = self._vector(title_words * 2 + abstract_words)
-        in_title = _scan(title_words, self.phrase_index, self.longest)
-        in_abstract = _scan(abstract_words, self.phrase_index, self.longest)
+        in_title = _scan(title_all, self.phrase_index, self.longest)
+        in_abstract = _scan(abstract_all, self.phrase_index, self.longest)
         scores = []
         for index in range(len(self.phases)):
             hits_title = in_title.get(("phase", index), set())

@@ -24,6 +24,20 @@ def test_stemming_matches_word_forms() -> None:
     assert tokens("Fine-tuned requirements") == list(phrase_tokens("fine-tuning requirement"))
 
 
+def test_keywords_made_of_common_words_still_match(survey) -> None:  # type: ignore[no-untyped-def]
+    """ "model merging" and "LLM-as-a-judge" hold stop words; phrases match the full text."""
+    from apps.ingestion.suggestions import model_from_database
+
+    model = model_from_database()
+    merging = model.suggest("Model merging of fine-tuned checkpoints")
+    judge = model.suggest("Are LLM-as-a-judge evaluations reliable?")
+
+    assert merging is not None
+    assert "model merging" in merging.evidence
+    assert judge is not None
+    assert "LLM-as-a-judge" in judge.evidence
+
+
 def test_a_paper_gets_a_phase_and_challenge_suggestion_with_evidence(survey) -> None:  # type: ignore[no-untyped-def]
     paper = inbox_paper(
         "Detecting benchmark contamination and data leakage in code LLM evaluation",
@@ -115,5 +129,5 @@ def test_leave_one_out_over_the_seed_beats_the_majority_guess(survey) -> None:  
     )
 
     assert evaluation.total >= 130
-    assert evaluation.accuracy >= 0.7  # measured 0.805 (docs/performance.md)
+    assert evaluation.accuracy >= 0.7  # measured 0.82 (docs/performance.md)
     assert evaluation.accuracy > 2 * biggest_phase / evaluation.total
