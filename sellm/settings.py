@@ -161,9 +161,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=20 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
-# Deliver a late-acked task again if its worker process dies (only idempotent tasks ask for
-# acks_late; see apps/ingestion/tasks.py).
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # Celery-level retries of a harvest page after the client's own retries gave up: seconds
 # before the first (doubling, with jitter, up to the max).
 INGEST_RETRY_BACKOFF = 30

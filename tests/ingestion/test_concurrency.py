@@ -5,6 +5,7 @@ import itertools
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -27,21 +28,24 @@ REQUESTS_PER_PROCESS = 4
 
 CLIENT_SCRIPT = """
 import sys
+import time
 from apps.ingestion.arxiv.client import ArxivClient
 from apps.ingestion.arxiv.politeness import FilePoliteness, RedisPoliteness
 
-base, kind, where, interval, count = sys.argv[1:6]
+base, kind, where, interval, count, start_at = sys.argv[1:7]
 if kind == "redis":
-    politeness = RedisPoliteness(url=where, interval=float(interval), name=sys.argv[6])
+    politeness = RedisPoliteness(url=where, interval=float(interval), name=sys.argv[7])
 else:
     politeness = FilePoliteness(path=where, interval=float(interval))
 client = ArxivClient(api_url=base + "/api/query", oai_url=base + "/oai", politeness=politeness)
+time.sleep(max(0.0, float(start_at) - time.time()))  # both processes start together
 for _ in range(int(count)):
     client.fetch_atom_page(search_query="all:x", max_results=1)
 """
 
 
 def run_two_processes(standin: Standin, kind: str, where: list[str], extra: list[str]) -> None:
+    start_at = time.time() + 3  # after both interpreters have started, even on a busy machine
     processes = [
         subprocess.Popen(
             [
@@ -53,6 +57,7 @@ def run_two_processes(standin: Standin, kind: str, where: list[str], extra: list
                 target,
                 str(INTERVAL),
                 str(REQUESTS_PER_PROCESS),
+                str(start_at),
                 *extra,
             ],
             cwd=ROOT,
@@ -172,7 +177,7 @@ def test_two_workers_harvesting_one_source_create_no_duplicates(standin: Standin
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_on_one_run_count_each_page_once(standin: Standin, tmp_path) -> None:  # type: ignore[no-untyped-def]
     standin.papers = [StandinPaper(f"2401.{i:05d}", f"Paper {i}") for i in range(1, 31)]
-    standin.page_delay = 0.05
+    standin.page_delay = 0.3  # both workers surely ask for the first page before it is written
     run = ingest_run_open(kind="arxiv_query", parameters={"query": "x", "page_size": 5})
     assert ingest_run_claim(run_id=run.pk) is not None
 
