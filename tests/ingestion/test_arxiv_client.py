@@ -232,3 +232,20 @@ def test_oai_errors_are_raised_and_no_records_match_is_empty(
     assert empty.resumption_token == ""
     assert caught.value.code == "badResumptionToken"
     assert "Token expired or invalid" in str(caught.value)
+
+
+def test_an_unreachable_politeness_lock_is_transient_not_skipped(standin: Standin) -> None:
+    """Without its lock the client must not call arXiv at all; it reports a retryable error."""
+    from apps.ingestion.arxiv.politeness import RedisPoliteness
+
+    client = ArxivClient(
+        api_url=f"{standin.url}/api/query",
+        oai_url=f"{standin.url}/oai",
+        politeness=RedisPoliteness(url="redis://127.0.0.1:1/4", interval=0.1),
+        retries=1,
+        backoff=0.01,
+    )
+
+    with pytest.raises(ArxivUnavailableError, match=r"politeness lock \(Redis\) is unavailable"):
+        client.fetch_atom_page(search_query="all:x")
+    assert standin.requests == []

@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from apps.ingestion.arxiv.errors import ArxivUnavailableError
+
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "sellm:arxiv:politeness"
@@ -45,12 +47,19 @@ class RedisPoliteness:
     """Slots shared through Redis (see the module docstring)."""
 
     def __init__(
-        self, *, url: str, interval: float, hold: float = 120.0, name: str = LOCK_NAME
+        self,
+        *,
+        url: str,
+        interval: float,
+        hold: float = 120.0,
+        wait_limit: float = 600.0,
+        name: str = LOCK_NAME,
     ) -> None:
         import redis
 
         self.interval = interval
         self.hold = hold  # longest a holder may keep the lock (a request plus its timeout)
+        self.wait_limit = wait_limit  # longest a caller waits for its turn
         self.name = name
         self.client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
 
@@ -60,26 +69,42 @@ class RedisPoliteness:
 
     @contextlib.contextmanager
     def slot(self) -> Iterator[None]:
+        import redis
+
         lock = self.client.lock(
-            f"{self.name}:lock", timeout=self.hold + self.interval, sleep=0.05, blocking=True
+            f"{self.name}:lock",
+            timeout=self.hold + self.interval,
+            sleep=0.05,
+            blocking=True,
+            blocking_timeout=self.wait_limit,
         )
-        lock.acquire()
         try:
+            if not lock.acquire():
+                raise ArxivUnavailableError(
+                    f"waited {self.wait_limit:.0f}s for a turn to call arXiv; other workers hold it"
+                )
             raw = self.client.get(f"{self.name}:next")
-            if raw is not None:
-                wait = float(raw) - self._now()
-                if wait > 0:
-                    time.sleep(wait)
+            wait = float(raw) - self._now() if raw is not None else 0.0
+        except redis.RedisError as error:
+            # Our own lock being unreachable is transient too: retry later, never skip it.
+            raise ArxivUnavailableError(
+                f"the politeness lock (Redis) is unavailable: {error}"
+            ) from error
+        try:
+            if wait > 0:
+                time.sleep(min(wait, self.interval))
             yield
         finally:
             # Stamp before releasing, so the next holder always sees this request's end.
-            self.client.set(
-                f"{self.name}:next",
-                repr(self._now() + self.interval),
-                px=max(1, int((self.interval + 1) * 1000)),
-            )
-            with contextlib.suppress(Exception):  # expired under a very slow request
+            try:
+                self.client.set(
+                    f"{self.name}:next",
+                    repr(self._now() + self.interval),
+                    px=max(1, int((self.interval + 1) * 1000)),
+                )
                 lock.release()
+            except redis.RedisError as error:  # expired under a very slow request, or Redis gone
+                logger.warning("could not release the arXiv politeness lock: %s", error)
 
 
 class FilePoliteness:

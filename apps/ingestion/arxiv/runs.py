@@ -86,9 +86,18 @@ def ingest_run_page(*, run: IngestRun, client: ArxivClient | None) -> Step:
     try:
         page = fetch(run, client, cursor)
     except (ArxivApiError, ArxivResponseError, ValueError) as error:
-        ingest_run_finish(run=run, error=str(error))
-        return Step.FINISHED
+        return _page_fail(run=run, error=str(error), expected_cursor=cursor)
     return _page_write(run=run, page=page, expected_cursor=cursor)
+
+
+@transaction.atomic
+def _page_fail(*, run: IngestRun, error: str, expected_cursor: dict) -> Step:
+    """Fail the run at this page — unless another worker has moved past it meanwhile."""
+    locked = IngestRun.objects.select_for_update().get(pk=run.pk)
+    if locked.is_finished or (locked.cursor or {}) != expected_cursor:
+        return Step.STALE
+    ingest_run_finish(run=run, error=error)
+    return Step.FINISHED
 
 
 @transaction.atomic
