@@ -140,6 +140,23 @@ def test_a_partial_id_list_reports_the_missing_and_malformed_ids(
     assert standin.requests[0].params["id_list"] == "2401.00001,2401.09999,cs/0503050v1"
 
 
+def test_an_unreadable_entry_is_one_failure_not_two(
+    arxiv_settings, standin: Standin, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    standin.papers = [StandinPaper("2401.00001", "Fine"), StandinPaper("2401.00002", " ")]
+
+    run = run_now(
+        django_capture_on_commit_callbacks,
+        kind="arxiv_ids",
+        parameters={"ids": ["2401.00001", "2401.00002"]},
+    )
+
+    assert (run.status, run.seen, run.created, run.failed) == ("succeeded", 2, 1, 1)
+    assert run.errors == [
+        {"record": "http://arxiv.org/abs/2401.00002v1", "reason": "entry has no title"}
+    ]
+
+
 def test_arxiv_ids_ingest_refuses_bad_input_before_recording_anything(
     arxiv_settings, standin: Standin
 ) -> None:  # type: ignore[no-untyped-def]

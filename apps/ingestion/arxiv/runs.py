@@ -170,6 +170,8 @@ def _fetch_ids(run: IngestRun, client: ArxivClient | None, cursor: dict) -> Page
         records = page.records
         failures += _entry_failures(page.errors)
         returned = {r.arxiv_id for r in records}
+        # An entry arXiv returned but we could not read is already a failure of its own.
+        returned |= {parsed[0] for e in page.errors if (parsed := parse_arxiv_id(e.label))}
         failures += [
             UpsertOutcome(
                 f"arXiv {wanted}", "failed", reason="arXiv returned no record for this id"
