@@ -52,13 +52,13 @@ def ingest_run_execute(self: Task, run_id: int) -> None:
     try:
         processor(run)
     except ArxivUnavailableError as error:
+        if self.request.retries >= MAX_RETRIES:
+            ingest_run_finish(run=run, error=f"gave up after {MAX_RETRIES} retries: {error}")
+            return
         if self.request.is_eager:
             # No queue to come back on (the embedded default): the client has already retried
             # with backoff; the run fails with the reason and can be resumed.
             ingest_run_finish(run=run, error=f"{error} (resume the run to try again)")
-            return
-        if self.request.retries >= MAX_RETRIES:
-            ingest_run_finish(run=run, error=f"gave up after {MAX_RETRIES} retries: {error}")
             return
         countdown = retry_countdown(self.request.retries)
         logger.warning("ingest run %s: %s; retrying in %.0fs", run_id, error, countdown)

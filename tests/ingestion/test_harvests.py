@@ -245,6 +245,19 @@ def test_arxiv_down_for_longer_fails_the_run_resumably(
     assert (run.status, run.created) == ("succeeded", 2)
 
 
+def test_the_last_celery_retry_gives_up_and_fails_the_run(arxiv_settings, standin: Standin) -> None:  # type: ignore[no-untyped-def]
+    from apps.ingestion.tasks import MAX_RETRIES, ingest_run_execute
+
+    standin.script.extend([Scripted(503), Scripted(503)])
+    run = IngestRun.objects.create(kind="arxiv_query", parameters={"query": "x"})
+
+    ingest_run_execute.apply(args=[run.pk], retries=MAX_RETRIES)
+
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert run.message.startswith(f"gave up after {MAX_RETRIES} retries: arXiv unavailable")
+
+
 def test_an_oai_harvest_follows_tokens_and_moves_the_source_on(
     arxiv_settings, standin: Standin, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]

@@ -135,14 +135,18 @@ def arxiv_run_process(run: IngestRun) -> None:
     from apps.ingestion.tasks import ingest_run_execute  # tasks import the processors
 
     client = None if run.kind == IngestRun.Kind.SAVED_RESPONSE else ArxivClient.from_settings()
-    while True:
-        step = ingest_run_page(run=run, client=client)
-        if step is not Step.MORE:
-            return
-        if not settings.CELERY_TASK_ALWAYS_EAGER:
-            transaction.on_commit(partial(ingest_run_execute.delay, run.pk))
-            return
-        run.refresh_from_db()
+    try:
+        while True:
+            step = ingest_run_page(run=run, client=client)
+            if step is not Step.MORE:
+                return
+            if not settings.CELERY_TASK_ALWAYS_EAGER:
+                transaction.on_commit(partial(ingest_run_execute.delay, run.pk))
+                return
+            run.refresh_from_db()
+    finally:
+        if client is not None:
+            client.session.close()
 
 
 # --- fetchers: one page of each kind, no database writes -------------------------------
