@@ -160,6 +160,7 @@ STORAGES = {
 # --- Celery -----------------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+_BROKER_FROM_ENV = CELERY_BROKER_URL
 # Without a broker (the embedded default), tasks run in-process when they are sent. A
 # filesystem or database broker would lose a task whose worker dies, so eager is the honest
 # choice for one machine.
@@ -178,7 +179,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=20 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Celery-level retries of a harvest page after the client's own retries gave up: seconds
+# before the first (doubling, with jitter, up to the max).
+INGEST_RETRY_BACKOFF = 30
+INGEST_RETRY_BACKOFF_MAX = 600
+# One beat entry starts every harvest source that is due; a copy older than its next tick is
+# dropped (expires < interval), so a backlog never fires a burst of dispatches.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "ingestion-dispatch-harvests": {
+        "task": "apps.ingestion.tasks.harvest_sources_dispatch_task",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
+}
 
 # --- arXiv ------------------------------------------------------------------------------
 
@@ -186,6 +199,17 @@ ARXIV_API_URL = env.str("ARXIV_API_URL", default="https://export.arxiv.org/api/q
 ARXIV_OAI_URL = env.str("ARXIV_OAI_URL", default="https://oaipmh.arxiv.org/oai")
 # arXiv asks for one request every three seconds, counted across all of a user's machines.
 ARXIV_MIN_INTERVAL = env.float("ARXIV_MIN_INTERVAL", default=3.0)
+# The lock that spaces requests across processes: Redis when there is one (by default the
+# broker), else a lock file under var/ that covers every process of this machine.
+_redis_broker = _BROKER_FROM_ENV if _BROKER_FROM_ENV.startswith(("redis://", "rediss://")) else ""
+ARXIV_LOCK_URL = env.str("ARXIV_LOCK_URL", default=_redis_broker)
+ARXIV_LOCK_FILE = VAR_DIR / "arxiv-politeness.lock"
+# Seconds a request to arXiv may take to connect and between bytes; the body has 4x that.
+ARXIV_TIMEOUT = env.float("ARXIV_TIMEOUT", default=30.0)
+# Attempts after the first on timeouts, connection errors, 5xx, 429 and "Rate exceeded.".
+ARXIV_RETRIES = env.int("ARXIV_RETRIES", default=4)
+# Largest response body accepted from arXiv (or as a saved file), in bytes.
+ARXIV_MAX_RESPONSE_BYTES = env.int("ARXIV_MAX_RESPONSE_BYTES", default=64 * 1024 * 1024)
 
 # --- REST API ---------------------------------------------------------------------------
 

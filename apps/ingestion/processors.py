@@ -2,7 +2,8 @@
 
 A processor takes the claimed run, does its work page by page (recording each page with
 `ingest_run_record`) and ends it with `ingest_run_finish`. It must be safe to call again on
-a run that was interrupted: it continues from `run.cursor`.
+a run that was interrupted: it continues from `run.cursor`. A processor may also do a single
+page and enqueue `ingest_run_execute` again for the rest (the arXiv ones do, one task per page).
 """
 
 from collections.abc import Callable
@@ -12,3 +13,15 @@ from apps.ingestion.models import IngestRun
 Processor = Callable[[IngestRun], None]
 
 PROCESSORS: dict[IngestRun.Kind, Processor] = {}
+
+# --- arXiv: each call does one page and enqueues the next (see apps/ingestion/arxiv/runs.py) --
+from apps.ingestion.arxiv.runs import arxiv_run_process  # noqa: E402
+
+PROCESSORS.update(
+    {
+        IngestRun.Kind.ARXIV_IDS: arxiv_run_process,
+        IngestRun.Kind.ARXIV_QUERY: arxiv_run_process,
+        IngestRun.Kind.OAI_SET: arxiv_run_process,
+        IngestRun.Kind.SAVED_RESPONSE: arxiv_run_process,
+    }
+)

@@ -3,14 +3,18 @@ by page with its cursor, finished. arXiv harvests and BibTeX imports both run th
 so every run is visible, counted the same way and resumable from its cursor."""
 
 import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.core.exceptions import ApplicationError
 from apps.ingestion.models import HarvestSource, IngestRun
+from apps.papers.identifiers import parse_arxiv_id
 from apps.papers.services import UpsertReport
 
 logger = logging.getLogger(__name__)
@@ -112,3 +116,127 @@ def ingest_run_resume(*, run: IngestRun) -> IngestRun:
         run.save(update_fields=["status", "finished_at", "message", "updated_at"])
         transaction.on_commit(partial(ingest_run_execute.delay, run.pk))
     return run
+
+
+# --- Runs started without the queue, and harvest sources --------------------------------
+
+
+@transaction.atomic
+def ingest_run_open(
+    *,
+    kind: str,
+    parameters: dict,
+    requested_by: AbstractBaseUser | None = None,
+    source: HarvestSource | None = None,
+) -> IngestRun:
+    """Record a run that the caller carries out itself (the `ingest_arxiv` command), claimed
+    and running. Nothing is enqueued; each call records a new run."""
+    return IngestRun.objects.create(
+        kind=kind,
+        parameters=parameters,
+        status=IngestRun.Status.RUNNING,
+        started_at=timezone.now(),
+        requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
+        source=source,
+    )
+
+
+def arxiv_ids_ingest(
+    *, ids: Sequence[str], requested_by: AbstractBaseUser | None = None
+) -> IngestRun:
+    """Start a run that adds (or refreshes) papers by arXiv id, with or without version.
+
+    Raises ApplicationError, naming them, if any id is not an arXiv identifier; nothing is
+    recorded then. Each call starts a new run; running the same ids again changes no paper.
+    """
+    cleaned, bad = [], []
+    for raw in ids:
+        raw = raw.strip()
+        if not raw:
+            continue
+        parsed = parse_arxiv_id(raw)
+        if parsed is None:
+            bad.append(raw)
+            continue
+        arxiv_id, version = parsed
+        cleaned.append(f"{arxiv_id}v{version}" if version else arxiv_id)
+    if bad:
+        raise ApplicationError(f"Not arXiv identifiers: {', '.join(bad[:10])}")
+    if not cleaned:
+        raise ApplicationError("Give at least one arXiv identifier.")
+    cleaned = list(dict.fromkeys(cleaned))
+    return ingest_run_start(
+        kind=IngestRun.Kind.ARXIV_IDS,
+        parameters={"ids": cleaned},
+        requested_by=requested_by,
+        total=len(cleaned),
+    )
+
+
+def harvest_source_parameters(*, source: HarvestSource) -> tuple[str, dict]:
+    """The run kind and parameters one harvest of `source` uses (OAI sets go on from
+    `harvested_until`, the last responseDate of a successful harvest)."""
+    if source.kind == HarvestSource.Kind.OAI_SET:
+        parameters = {"set": source.oai_set, "metadata_prefix": source.metadata_prefix}
+        if source.harvested_until:
+            # arXiv's OAI-PMH granularity is a day; the overlap day comes back unchanged.
+            parameters["from"] = source.harvested_until.date().isoformat()
+        return IngestRun.Kind.OAI_SET, parameters
+    return IngestRun.Kind.ARXIV_QUERY, {"query": source.query, "max": source.max_results}
+
+
+# A pending or running harvest that has not moved for this long no longer blocks its source
+# (its task was lost, say with the broker's data); every page moves `updated_at`.
+STALLED_AFTER = timedelta(hours=6)
+
+
+def harvest_source_run(
+    *, source: HarvestSource, requested_by: AbstractBaseUser | None = None
+) -> IngestRun | None:
+    """Start a harvest of `source` now, unless one is already pending or running (then None).
+
+    Safe to call twice, also concurrently: the source row is locked while checking, so one
+    source never has two harvests at once. A harvest stalled for STALLED_AFTER does not count.
+    """
+    with transaction.atomic():
+        locked = HarvestSource.objects.select_for_update().get(pk=source.pk)
+        active = IngestRun.objects.filter(
+            source=locked,
+            status__in=[IngestRun.Status.PENDING, IngestRun.Status.RUNNING],
+            updated_at__gte=timezone.now() - STALLED_AFTER,
+        )
+        if active.exists():
+            return None
+        kind, parameters = harvest_source_parameters(source=locked)
+        locked.last_run_at = timezone.now()
+        locked.save(update_fields=["last_run_at", "updated_at"])
+        return ingest_run_start(
+            kind=kind, parameters=parameters, requested_by=requested_by, source=locked
+        )
+
+
+def harvest_sources_dispatch(*, now: datetime | None = None) -> list[IngestRun]:
+    """Start a harvest for every enabled source whose interval has passed since its last run.
+
+    Beat calls this often; a source with a harvest still pending or running is skipped, so
+    overlapping calls start nothing twice.
+    """
+    now = now or timezone.now()
+    started = []
+    for source in HarvestSource.objects.filter(enabled=True).order_by("pk"):
+        if source.last_run_at and source.last_run_at + source.interval > now:
+            continue
+        run = harvest_source_run(source=source)
+        if run is not None:
+            started.append(run)
+    if started:
+        logger.info("dispatched %d harvests", len(started))
+    return started
+
+
+@transaction.atomic
+def harvest_source_harvested(*, source_id: int, until: datetime) -> None:
+    """Move a source's incremental cursor forward to `until` (never backwards); idempotent."""
+    HarvestSource.objects.filter(pk=source_id).filter(
+        Q(harvested_until__isnull=True) | Q(harvested_until__lt=until)
+    ).update(harvested_until=until, updated_at=timezone.now())

@@ -1,19 +1,46 @@
 """Celery tasks: thin, taking ids, calling services."""
 
 import logging
+import random
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 
+from apps.ingestion.arxiv.errors import ArxivUnavailableError
 from apps.ingestion.models import IngestRun
 from apps.ingestion.processors import PROCESSORS
-from apps.ingestion.services import ingest_run_claim, ingest_run_finish
+from apps.ingestion.services import (
+    harvest_sources_dispatch,
+    ingest_run_claim,
+    ingest_run_finish,
+)
 
 logger = logging.getLogger(__name__)
 
+MAX_RETRIES = 5
 
-@shared_task(ignore_result=True)
-def ingest_run_execute(run_id: int) -> None:
-    """Run (or continue) one IngestRun with the processor for its kind."""
+
+def retry_countdown(retries: int) -> float:
+    """Exponential backoff with jitter for the `retries`-th retry (0-based)."""
+    ceiling = min(settings.INGEST_RETRY_BACKOFF_MAX, settings.INGEST_RETRY_BACKOFF * 2**retries)
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
+@shared_task(
+    bind=True,
+    ignore_result=True,
+    # Safe to redeliver: a page and its cursor are written in one transaction, and a page
+    # another worker already wrote is dropped (apps/ingestion/arxiv/runs.py). So a worker
+    # that dies mid-page gives the message back instead of losing the run.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+)
+def ingest_run_execute(self: Task, run_id: int) -> None:
+    """Run (or continue) one IngestRun with the processor for its kind; arXiv processors do
+    one page per task and enqueue the next. Transient arXiv trouble is retried here with
+    backoff and jitter; after the last retry the run fails with the reason (resumable)."""
     run = ingest_run_claim(run_id=run_id)
     if run is None:
         logger.info("ingest run %s missing or finished; skipping", run_id)
@@ -22,4 +49,29 @@ def ingest_run_execute(run_id: int) -> None:
     if processor is None:
         ingest_run_finish(run=run, error=f"no processor for runs of kind {run.kind!r}")
         return
-    processor(run)
+    try:
+        processor(run)
+    except ArxivUnavailableError as error:
+        if self.request.retries >= MAX_RETRIES:
+            ingest_run_finish(run=run, error=f"gave up after {MAX_RETRIES} retries: {error}")
+            return
+        if self.request.is_eager:
+            # No queue to come back on (the embedded default): the client has already retried
+            # with backoff; the run fails with the reason and can be resumed.
+            ingest_run_finish(run=run, error=f"{error} (resume the run to try again)")
+            return
+        countdown = retry_countdown(self.request.retries)
+        logger.warning("ingest run %s: %s; retrying in %.0fs", run_id, error, countdown)
+        raise self.retry(exc=error, countdown=countdown) from error
+    except SoftTimeLimitExceeded:
+        ingest_run_finish(run=run, error="a page took longer than the task time limit")
+    except Exception as error:
+        # A bug must not leave the run "running" for ever; record it, then let it surface.
+        ingest_run_finish(run=run, error=f"internal error: {error!r}")
+        raise
+
+
+@shared_task(ignore_result=True)
+def harvest_sources_dispatch_task() -> int:
+    """Start the harvests that are due (beat calls this); returns how many started."""
+    return len(harvest_sources_dispatch())

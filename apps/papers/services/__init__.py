@@ -2,11 +2,13 @@
 `upsert` (records from any source), `curation` (curators' decisions), `seed` (survey papers)."""
 
 from apps.papers.services.curation import (
+    PlacementProposal,
     paper_authors_edited,
     paper_exclude,
     paper_include,
     paper_update,
     placement_add,
+    placement_add_many,
     placement_edit,
     placement_phases_sync,
     placement_place,
@@ -22,6 +24,7 @@ from apps.papers.services.upsert import (
 )
 
 __all__ = [
+    "PlacementProposal",
     "UpsertOutcome",
     "UpsertReport",
     "author_get_or_create_many",
@@ -32,6 +35,7 @@ __all__ = [
     "paper_upsert",
     "paper_upsert_many",
     "placement_add",
+    "placement_add_many",
     "placement_edit",
     "placement_phases_sync",
     "placement_place",

@@ -1,11 +1,12 @@
 """Curators' decisions about papers: include, exclude, edit, and placements in the taxonomy."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.core.exceptions import ApplicationError
 from apps.core.services import curated_save
@@ -257,3 +258,91 @@ def placement_edit(
     placement.full_clean()
     placement.save()
     return placement
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementProposal:
+    """One placement a machine proposes (see `placement_add`)."""
+
+    paper_id: int
+    target: Target
+    origin: str
+    confidence: float | None = None
+    evidence: str = ""
+
+
+def _proposal_key(paper_id: int, target: Target) -> tuple:
+    fields = _target_fields(target)
+    if fields["direction"] is not None:
+        return ("direction", paper_id, fields["direction"].pk)
+    if fields["challenge"] is not None:
+        return ("challenge", paper_id, fields["challenge"].pk)
+    return ("phase", paper_id, fields["phase_id"])
+
+
+@transaction.atomic
+def placement_add_many(*, proposals: Sequence[PlacementProposal]) -> int:
+    """`placement_add` for many proposals at once, in a fixed number of queries.
+
+    Same rules: an existing placement for the same paper and target — whatever a curator
+    decided about it — is left alone (so is a repeat within `proposals`); survey placements
+    start accepted, others pending. Returns how many were created; calling twice creates
+    nothing the second time. If a concurrent writer adds one of the same placements first,
+    the batch falls back to `placement_add` one by one.
+    """
+    if not proposals:
+        return 0
+    taken = set()
+    existing = Placement.objects.filter(paper_id__in={p.paper_id for p in proposals}).values_list(
+        "paper_id", "phase_id", "challenge_id", "direction_id"
+    )
+    for paper_id, phase_id, challenge_id, direction_id in existing:
+        if direction_id:
+            taken.add(("direction", paper_id, direction_id))
+        elif challenge_id:
+            taken.add(("challenge", paper_id, challenge_id))
+        else:
+            taken.add(("phase", paper_id, phase_id))
+    now = timezone.now()
+    rows = []
+    for proposal in proposals:
+        key = _proposal_key(proposal.paper_id, proposal.target)
+        if key in taken:
+            continue
+        if proposal.confidence is not None and not 0 <= proposal.confidence <= 1:
+            raise ApplicationError(f"confidence {proposal.confidence} is outside 0..1")
+        taken.add(key)
+        accepted = proposal.origin == Placement.Origin.SURVEY
+        rows.append(
+            Placement(
+                paper_id=proposal.paper_id,
+                origin=proposal.origin,
+                confidence=proposal.confidence,
+                evidence=proposal.evidence,
+                review_state=Placement.ReviewState.ACCEPTED
+                if accepted
+                else Placement.ReviewState.PENDING,
+                reviewed_at=now if accepted else None,
+                created_at=now,
+                updated_at=now,
+                **_target_fields(proposal.target),
+            )
+        )
+    if not rows:
+        return 0
+    try:
+        with transaction.atomic():
+            bulk_create_with_history(rows, Placement, batch_size=500)
+    except IntegrityError:
+        papers = Paper.objects.in_bulk({p.paper_id for p in proposals})
+        return sum(
+            placement_add(
+                paper=papers[p.paper_id],
+                target=p.target,
+                origin=p.origin,
+                confidence=p.confidence,
+                evidence=p.evidence,
+            )[1]
+            for p in proposals
+        )
+    return len(rows)

@@ -1,0 +1,297 @@
+"""Benchmark: arXiv records per second from saved Atom pages into PostgreSQL, end to end,
+next to the parse-only rates of the `arxiv` package and feedparser on the same pages.
+
+    .venv/bin/python bench/ingest_arxiv.py [--pages 10] [--per-page 1000] [--keep-db]
+
+It writes synthetic pages shaped like the query API's (title, a ~150-word abstract, 2-8
+authors from a shared pool, categories, some DOIs and journal refs) to a temporary directory,
+then measures on those same bytes, in the same run:
+
+1. parse only: `arxiv._feed.parse` (the `arxiv` package's lxml parser), `feedparser.parse`,
+   and ours (`apps.ingestion.arxiv.parsers.parse_atom`, defusedxml);
+2. end to end into PostgreSQL, through the processor a worker runs for a saved response
+   (`ingest_run_page`: parse, `paper_upsert_many`, suggestions for new papers, counts and
+   cursor, finish) — first with suggestions, then a fresh database without them, then a
+   re-run of the same pages (everything unchanged);
+3. where the end-to-end time goes (cumulative seconds per stage).
+
+The database (`sellm_ingest_bench` on the server of DATABASE_URL, default 127.0.0.1:5432,
+user postgres) is created and dropped by the script.
+"""
+
+import argparse
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+DB_NAME = "sellm_ingest_bench"
+
+WORDS = (  # noqa: SIM905 - a word list reads better as prose
+    "model language large software engineering code generation test evaluation benchmark "
+    "prompt agent requirement dataset training fine tuning alignment deployment inference "
+    "quantization serving latency repair vulnerability security robustness hallucination "
+    "retrieval reasoning program synthesis review maintenance evolution empirical study "
+    "developer tool automated analysis static dynamic neural transformer token context window "
+    "performance accuracy metric human preference feedback reinforcement learning data quality"
+).split()
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def make_pages(directory: Path, pages: int, per_page: int, seed: int = 7) -> list[Path]:
+    """Write `pages` Atom pages of `per_page` entries shaped like arXiv's."""
+    rng = random.Random(seed)
+    authors = [
+        f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}son{i}" for i in range(20_000)
+    ]
+    paths = []
+    serial = 0
+    for page in range(pages):
+        entries = []
+        for _ in range(per_page):
+            serial += 1
+            arxiv_id = f"24{serial // 100000 + 1:02d}.{serial % 100000:05d}"
+            version = rng.choice((1, 1, 1, 2, 3))
+            names = "".join(
+                f"<author><name>{escape(rng.choice(authors))}</name></author>"
+                for _ in range(rng.randint(2, 8))
+            )
+            doi = f"<arxiv:doi>10.1234/bench.{serial}</arxiv:doi>" if serial % 3 == 0 else ""
+            journal = (
+                f"<arxiv:journal_ref>Proc. Bench {serial % 50}</arxiv:journal_ref>"
+                if serial % 4 == 0
+                else ""
+            )
+            entries.append(
+                "<entry>"
+                f"<id>http://arxiv.org/abs/{arxiv_id}v{version}</id>"
+                f"<updated>2024-0{version + 1}-10T10:00:00Z</updated>"
+                "<published>2024-01-02T10:00:00Z</published>"
+                f"<title>{escape(sentence(rng, 10).title())} {serial}</title>"
+                f"<summary>{escape(sentence(rng, 150))}</summary>"
+                f"{names}{doi}{journal}"
+                "<arxiv:comment>12 pages</arxiv:comment>"
+                f'<link href="http://arxiv.org/abs/{arxiv_id}v{version}" rel="alternate"'
+                ' type="text/html"/>'
+                '<arxiv:primary_category term="cs.SE" scheme="http://arxiv.org/schemas/atom"/>'
+                '<category term="cs.SE" scheme="http://arxiv.org/schemas/atom"/>'
+                '<category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>'
+                "</entry>\n"
+            )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<feed xmlns="http://www.w3.org/2005/Atom" '
+            'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" '
+            'xmlns:arxiv="http://arxiv.org/schemas/atom">'
+            "<id>https://arxiv.org/api/bench</id><title>arXiv Query</title>"
+            "<updated>2026-11-24T00:00:00Z</updated>"
+            f"<opensearch:totalResults>{pages * per_page}</opensearch:totalResults>"
+            f"<opensearch:startIndex>{page * per_page}</opensearch:startIndex>"
+            f"<opensearch:itemsPerPage>{per_page}</opensearch:itemsPerPage>\n"
+            + "".join(entries)
+            + "</feed>\n"
+        )
+        path = directory / f"page-{page:03d}.atom"
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def parse_rates(contents: list[bytes], count: int) -> dict[str, float]:
+    """Entries per second of each parser over the same pages (best of three passes)."""
+    import arxiv._feed
+    import feedparser
+
+    from apps.ingestion.arxiv.parsers import parse_atom
+
+    parsers = {
+        "arxiv package (lxml)": lambda c: len(arxiv._feed.parse(c).results),
+        "feedparser": lambda c: len(feedparser.parse(c).entries),
+        "sellm parse_atom (defusedxml)": lambda c: len(parse_atom(c).records),
+    }
+    rates = {}
+    for name, parse in parsers.items():
+        best = float("inf")
+        for _ in range(1 if name == "feedparser" else 3):
+            started = time.perf_counter()
+            seen = sum(parse(c) for c in contents)
+            best = min(best, time.perf_counter() - started)
+        assert seen == count, (name, seen, count)
+        rates[name] = count / best
+    return rates
+
+
+def admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@contextmanager
+def stage_timers(timings: dict[str, float]):  # type: ignore[no-untyped-def]
+    """Accumulate wall time spent in each stage of the page processor."""
+    from apps.ingestion.arxiv import runs
+
+    originals = {}
+    for name in ("paper_upsert_many", "placements_suggest", "ingest_run_record"):
+        original = getattr(runs, name)
+        originals[name] = original
+
+        def timed(*args, __original=original, __name=name, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            try:
+                return __original(*args, **kwargs)
+            finally:
+                timings[__name] += time.perf_counter() - started
+
+        setattr(runs, name, timed)
+    parse = runs.detect_and_parse
+
+    def timed_parse(content: bytes):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        try:
+            return parse(content)
+        finally:
+            timings["parse (detect_and_parse)"] += time.perf_counter() - started
+
+    runs.detect_and_parse = timed_parse
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(runs, name, original)
+        runs.detect_and_parse = parse
+
+
+def ingest(paths: list[Path], *, suggest: bool) -> tuple[float, dict[str, float], dict[str, int]]:
+    """Run every saved page through the saved-response processor; seconds and counts."""
+    from apps.ingestion.arxiv import runs
+    from apps.ingestion.arxiv.runs import Step, ingest_run_page
+    from apps.ingestion.models import IngestRun
+    from apps.ingestion.services import ingest_run_open
+
+    timings: dict[str, float] = defaultdict(float)
+    totals: dict[str, int] = defaultdict(int)
+    original_suggest = runs.placements_suggest
+    if not suggest:
+        runs.placements_suggest = lambda *, paper_ids: 0  # type: ignore[assignment]
+    try:
+        with stage_timers(timings):
+            started = time.perf_counter()
+            for path in paths:
+                run = ingest_run_open(kind="saved_response", parameters={"path": str(path)})
+                assert ingest_run_page(run=run, client=None) is Step.FINISHED
+                run.refresh_from_db()
+                assert run.status == IngestRun.Status.SUCCEEDED, run.message
+                for name in ("seen", "created", "updated", "unchanged", "failed"):
+                    totals[name] += getattr(run, name)
+            elapsed = time.perf_counter() - started
+    finally:
+        runs.placements_suggest = original_suggest
+    return elapsed, dict(timings), dict(totals)
+
+
+def fresh_database() -> None:
+    import io
+
+    from django.core.management import call_command
+    from django.db import connections
+
+    connections.close_all()
+    admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    admin(f'CREATE DATABASE "{DB_NAME}"')
+    call_command("migrate", verbosity=0)
+    call_command("load_survey", stdout=io.StringIO())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=10)
+    parser.add_argument("--per-page", type=int, default=1000)
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--profile", action="store_true", help="also cProfile one more pass of new papers"
+    )
+    args = parser.parse_args()
+
+    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgres://")
+    os.environ["DATABASE_URL"] = f"{base}/{DB_NAME}"
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "sellm.settings"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = make_pages(Path(tmp), args.pages, args.per_page)
+        contents = [p.read_bytes() for p in paths]
+        count = args.pages * args.per_page
+        size = sum(len(c) for c in contents)
+        print(
+            f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+            f"Python {platform.python_version()}"
+        )
+        print(f"pages: {args.pages} x {args.per_page} entries ({size / 1e6:.1f} MB)\n")
+
+        django.setup()
+        rates = parse_rates(contents, count)
+        for name, rate in rates.items():
+            print(f"parse only  {name:34s} {rate:10,.0f} entries/s")
+        baseline = rates["arxiv package (lxml)"]
+
+        try:
+            results = []
+            fresh_database()
+            results.append(
+                ("end to end, new papers, with suggestions", *ingest(paths, suggest=True))
+            )
+            results.append(("end to end, re-run (all unchanged)", *ingest(paths, suggest=True)))
+            fresh_database()
+            results.append(
+                ("end to end, new papers, no suggestions", *ingest(paths, suggest=False))
+            )
+            if args.profile:
+                import cProfile
+                import io
+                import pstats
+
+                fresh_database()
+                profiler = cProfile.Profile()
+                profiler.enable()
+                ingest(paths, suggest=True)
+                profiler.disable()
+                report = io.StringIO()
+                pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(20)
+                print("\nprofile of a pass of new papers (with suggestions), by own time:")
+                print("\n".join(report.getvalue().splitlines()[:45]))
+            print()
+            for name, elapsed, timings, totals in results:
+                rate = count / elapsed
+                print(
+                    f"{name:44s} {rate:8,.0f} records/s  ({rate / baseline:5.1%} of the arxiv "
+                    f"package's parse rate; target 25%)  {dict(totals)}"
+                )
+                for stage, seconds in sorted(timings.items(), key=lambda kv: -kv[1]):
+                    print(f"    {stage:28s} {seconds:7.2f} s  ({seconds / elapsed:5.1%})")
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            if not args.keep_db:
+                admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
