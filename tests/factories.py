@@ -82,7 +82,8 @@ class PaperFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Testing large language models, part {n}")
     title_key = factory.LazyAttribute(lambda o: fold(o.title)[:255])
     abstract = factory.Faker("paragraph")
-    arxiv_id = factory.Sequence(lambda n: f"2401.{n:05d}")
+    # 2912.x: a month no real arXiv id (or seed paper) has, so sequences never collide
+    arxiv_id = factory.Sequence(lambda n: f"2912.{n:05d}")
     arxiv_version = factory.LazyAttribute(lambda o: 1 if o.arxiv_id else None)
     year = 2024
     published_at = factory.LazyFunction(timezone.now)

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from apps.core.exceptions import ApplicationError
+from apps.core.history import history_snapshot
 from apps.core.services import curated_save
 from apps.papers.models import Paper, Placement
 from apps.papers.services.upsert import AUTHOR_SEPARATOR, AUTHORS, title_key
@@ -32,12 +32,8 @@ def paper_include(*, papers: Iterable[Paper], actor: AbstractBaseUser | None = N
         paper.updated_at = now
         changed.append(paper)
     if changed:
-        bulk_update_with_history(
-            changed,
-            Paper,
-            ["status", "status_reason", "included_at", "updated_at"],
-            default_user=actor,
-        )
+        Paper.objects.bulk_update(changed, ["status", "status_reason", "included_at", "updated_at"])
+        history_snapshot(Paper, [row.pk for row in changed], history_type="~", user=actor)
     return len(changed)
 
 
@@ -60,12 +56,8 @@ def paper_exclude(
         paper.updated_at = now
         changed.append(paper)
     if changed:
-        bulk_update_with_history(
-            changed,
-            Paper,
-            ["status", "status_reason", "included_at", "updated_at"],
-            default_user=actor,
-        )
+        Paper.objects.bulk_update(changed, ["status", "status_reason", "included_at", "updated_at"])
+        history_snapshot(Paper, [row.pk for row in changed], history_type="~", user=actor)
     return len(changed)
 
 
@@ -205,12 +197,10 @@ def placement_review(
         placement.updated_at = now
         changed.append(placement)
     if changed:
-        bulk_update_with_history(
-            changed,
-            Placement,
-            ["review_state", "reviewed_by", "reviewed_at", "updated_at"],
-            default_user=actor,
+        Placement.objects.bulk_update(
+            changed, ["review_state", "reviewed_by", "reviewed_at", "updated_at"]
         )
+        history_snapshot(Placement, [row.pk for row in changed], history_type="~", user=actor)
     return len(changed)
 
 
@@ -332,7 +322,8 @@ def placement_add_many(*, proposals: Sequence[PlacementProposal]) -> int:
         return 0
     try:
         with transaction.atomic():
-            bulk_create_with_history(rows, Placement, batch_size=500)
+            Placement.objects.bulk_create(rows, batch_size=1000)
+            history_snapshot(Placement, [row.pk for row in rows], history_type="+")
     except IntegrityError:
         papers = Paper.objects.in_bulk({p.paper_id for p in proposals})
         return sum(
