@@ -68,14 +68,20 @@ def test_imported_fields_are_written_back_and_venues_pick_the_right_field() -> N
     assert entry["publisher"] == "{ACM}"
 
 
+# Display text is plain Unicode (the importer decodes LaTeX), so a backslash or a brace in it
+# is a character to print, not markup; inline math is the one thing that passes through.
 @pytest.mark.parametrize(
     ("text", "escaped"),
     [
         ("a_b & c # d", "a\\_b \\& c \\# d"),
-        ("already \\& escaped", "already \\& escaped"),
+        ("a literal \\& backslash", "a literal \\textbackslash{}\\& backslash"),
         ("math $x_1$ stays", "math $x_1$ stays"),
         ("open { brace", "open \\{ brace"),
-        ("close } brace {ok}", "close \\} brace {ok}"),
+        ("close } brace {ok}", "close \\} brace \\{ok\\}"),
+        ("5$ and ~ and ^", "5\\$ and \\textasciitilde{} and \\textasciicircum{}"),
+        ("pre--train, ``quoted''", "pre-{}-train, `{}`quoted'{}'"),
+        ("$50%$ is not math", "\\$50\\%\\$ is not math"),
+        ("Über Straße", "Über Straße"),
     ],
 )
 def test_latex_escaping(text: str, escaped: str) -> None:
