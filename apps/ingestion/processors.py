@@ -7,8 +7,11 @@ a run that was interrupted: it continues from `run.cursor`.
 
 from collections.abc import Callable
 
+from apps.ingestion.bibtex.services import bibtex_import_process
 from apps.ingestion.models import IngestRun
 
 Processor = Callable[[IngestRun], None]
 
-PROCESSORS: dict[IngestRun.Kind, Processor] = {}
+PROCESSORS: dict[IngestRun.Kind, Processor] = {
+    IngestRun.Kind.BIBTEX: bibtex_import_process,
+}

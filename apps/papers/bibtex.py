@@ -16,7 +16,7 @@ later edit of the column wins.
 """
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from django.db.models import Q
@@ -186,15 +186,29 @@ class Columns:
     primary_category: str
 
 
-def derived_fields(columns: Columns, kind: str, fields: Mapping[str, str]) -> dict[str, str]:
-    """What the writer writes for each field a column holds, in writing order."""
-    derived = {"title": text_to_latex(columns.title)}
-    if columns.authors:
+def derived_fields(
+    columns: Columns,
+    kind: str,
+    fields: Mapping[str, str],
+    names: Collection[str] | None = None,
+) -> dict[str, str]:
+    """What the writer writes for each field a column holds, in writing order (only the
+    fields in `names`, when given: the importer asks about the fields an entry has)."""
+
+    def wanted(name: str) -> bool:
+        return names is None or name in names
+
+    derived = {}
+    if wanted("title"):
+        derived["title"] = text_to_latex(columns.title)
+    if columns.authors and wanted("author"):
         derived["author"] = authors_to_latex(columns.authors)
-    if columns.year:
+    if columns.year and wanted("year"):
         derived["year"] = str(columns.year)
     if columns.venue:
-        derived[venue_field(kind, fields)] = text_to_latex(columns.venue)
+        where = venue_field(kind, fields)
+        if wanted(where):
+            derived[where] = text_to_latex(columns.venue)
     if columns.arxiv_id:
         derived["eprint"] = columns.arxiv_id
         derived["archiveprefix"] = "arXiv"
@@ -205,7 +219,7 @@ def derived_fields(columns: Columns, kind: str, fields: Mapping[str, str]) -> di
     url = canonical_url(columns)
     if url:
         derived["url"] = url
-    if columns.abstract:
+    if columns.abstract and wanted("abstract"):
         derived["abstract"] = text_to_latex(columns.abstract)
     return derived
 

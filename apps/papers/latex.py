@@ -264,6 +264,11 @@ _MATH_SPAN = re.compile(_MATH, re.DOTALL)
 _MATH_TOKENS = re.compile(r"\\.|[{}%&#]", re.DOTALL)
 
 
+def needs_escaping(text: str) -> bool:
+    """Whether `text_to_latex` would change `text` (cheap; true for anything LaTeX-like)."""
+    return _TEXT_SPECIAL.search(text) is not None
+
+
 def text_to_latex(text: str) -> str:
     """LaTeX for display text, safe inside a braced BibTeX field: special characters are
     escaped, inline math passes through (when its braces balance), Unicode stays Unicode."""

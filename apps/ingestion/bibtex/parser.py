@@ -16,9 +16,11 @@ decoding) or too narrow (string references only when a value is nothing else):
   normalised; an identifier that cannot be read is kept as written and noted, never fatal.
 """
 
+import gc
 import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -29,6 +31,8 @@ from apps.core.exceptions import ApplicationError
 from apps.core.text import collapse_whitespace, fold
 from apps.papers.bibtex import (
     MONTH_MACROS,
+    VENUE_FALLBACKS,
+    VENUE_FIELDS,
     Columns,
     derived_fields,
     display_text,
@@ -38,6 +42,7 @@ from apps.papers.bibtex import (
     venue_field,
 )
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
+from apps.papers.latex import needs_escaping
 from apps.papers.records import AuthorRecord, PaperRecord
 
 logger = logging.getLogger(__name__)
@@ -55,6 +60,10 @@ _NUL = "\x00"
 
 class BibtexInputError(ApplicationError):
     """A file that cannot be read as BibTeX at all (not text, not UTF-8, empty, too big)."""
+
+
+class BibtexTooLargeError(BibtexInputError):
+    """A file over BIBTEX_MAX_BYTES."""
 
 
 @dataclass(slots=True)
@@ -101,10 +110,7 @@ class ParsedFile:
 def read_bibtex_bytes(data: bytes, *, max_bytes: int) -> str:
     """The text of an uploaded file, or a BibtexInputError saying why it is not BibTeX."""
     if len(data) > max_bytes:
-        raise BibtexInputError(
-            f"The file is {_size(len(data))}; the limit is {_size(max_bytes)} "
-            "(BIBTEX_MAX_BYTES). Split it, or raise the limit."
-        )
+        raise BibtexTooLargeError(too_large_message(len(data), max_bytes))
     if not data.strip():
         raise BibtexInputError("The file is empty.")
     if _NUL.encode() in data[:65536]:
@@ -129,6 +135,13 @@ def check_bibtex_text(text: str) -> None:
         raise BibtexInputError("No BibTeX entries found: entries start with @type{key, …}.")
 
 
+def too_large_message(size: int, max_bytes: int) -> str:
+    return (
+        f"The file is {_size(size)}; the limit is {_size(max_bytes)} "
+        "(BIBTEX_MAX_BYTES). Split it, or raise the limit."
+    )
+
+
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
 
@@ -140,6 +153,25 @@ def parse_bibtex(text: str, *, ignore_keywords: Collection[str] = ()) -> ParsedF
     paper's phase and challenge names there, and they are placements, not keywords.
     """
     check_bibtex_text(text)
+    with _no_cyclic_gc():
+        return _parse(text, ignore_keywords)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Parsing allocates millions of small objects that all stay alive until the end; each
+    full collection would walk all of them again, for nothing to free. Pausing the cyclic
+    collector makes the parse about 40% faster (reference counting still frees garbage)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse(text: str, ignore_keywords: Collection[str]) -> ParsedFile:
     library = bibtexparser.parse_string(text, parse_stack=[])
     result = ParsedFile()
     macros: dict[str, str] = {}
@@ -385,7 +417,7 @@ def _record(
         venue=venue,
         bibtex_key=parsed.key,
         bibtex_type=kind,
-        bibtex_fields=_kept_fields(fields, columns, kind, ignore_keywords),
+        bibtex_fields=_kept_fields(fields, columns, kind, where, ignore_keywords),
         label=parsed.label,
     )
 
@@ -451,15 +483,35 @@ def _doi(fields: dict[str, str], notes: list[str]) -> str | None:
     return None
 
 
+# Fields whose column holds decoded text: kept as written only if that has LaTeX in it.
+_TEXT_FIELDS = frozenset({"title", "abstract", *VENUE_FIELDS.values(), *VENUE_FALLBACKS})
+
+
 def _kept_fields(
-    fields: dict[str, str], columns: Columns, kind: str, ignore_keywords: Collection[str]
+    fields: dict[str, str],
+    columns: Columns,
+    kind: str,
+    venue_name: str,
+    ignore_keywords: Collection[str],
 ) -> dict[str, str]:
     """The fields as written, except where the columns say exactly the same (the writer
     makes those from the columns)."""
-    derived = derived_fields(columns, kind, fields)
+    # Cheap first: text without anything LaTeX-like is what the writer makes of its column.
+    plain = {
+        name
+        for name, value in fields.items()
+        if name in _TEXT_FIELDS
+        and not needs_escaping(value)
+        and _from_column(name, columns, venue_name)
+    }
+    derived = derived_fields(columns, kind, fields, names=fields.keys() - plain)
     kept = {}
     for name, value in fields.items():
-        if name in derived and collapse_whitespace(value) == derived[name]:
+        if name in plain:
+            continue
+        if name == "author" and "," in value and "{" not in value:
+            pass  # "Last, First": never what the writer makes of display names
+        elif name in derived and collapse_whitespace(value) == derived[name]:
             continue
         if name == "keywords" and ignore_keywords:
             words = split_keywords(value)
@@ -470,3 +522,12 @@ def _kept_fields(
                 continue
         kept[name] = value
     return kept
+
+
+def _from_column(name: str, columns: Columns, venue_name: str) -> bool:
+    """Whether a text field is the one its column was read from (and not empty there)."""
+    if name == "title":
+        return bool(columns.title)
+    if name == "abstract":
+        return bool(columns.abstract)
+    return bool(columns.venue) and name == venue_name
