@@ -53,7 +53,11 @@ _CONCAT_MARKS = re.compile(r'\\.|[{}"#]', re.DOTALL)
 _BRACE_MARKS = re.compile(r"\\.|[{}]", re.DOTALL)
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(?P<id>.+)$", re.IGNORECASE)
 _CORR_VOLUME = re.compile(r"^\s*abs/(?P<id>\S+)\s*$", re.IGNORECASE)
-_ARXIV_ONLY_VENUE = re.compile(r"^(?:arxiv|corr|arxiv\.org|preprint|e-?print)$", re.IGNORECASE)
+# Venues that only say "a preprint" (folded): the paper has no venue yet.
+_PREPRINT_VENUES = frozenset(
+    {"arxiv", "arxiv org", "corr", "preprint", "arxiv preprint", "eprint", "e print", "e prints"}
+    | {"arxiv e print", "arxiv e prints", "arxiv eprint", "arxiv eprints", "corr abs"}
+)
 _FULL_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
 _NUL = "\x00"
 
@@ -113,6 +117,10 @@ def read_bibtex_bytes(data: bytes, *, max_bytes: int) -> str:
         raise BibtexTooLargeError(too_large_message(len(data), max_bytes))
     if not data.strip():
         raise BibtexInputError("The file is empty.")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise BibtexInputError(
+            "The file is not UTF-8 but UTF-16. Save it as UTF-8 and upload it again."
+        )
     if _NUL.encode() in data[:65536]:
         raise BibtexInputError("This looks like a binary file, not a BibTeX text file.")
     try:
@@ -143,7 +151,9 @@ def too_large_message(size: int, max_bytes: int) -> str:
 
 
 def _size(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KB"
+    if n >= 1024 * 1024:
+        return f"{n / 1024 / 1024:.1f} MB"
+    return f"{n / 1024:.0f} KB" if n >= 10 * 1024 else f"{n} bytes"
 
 
 def parse_bibtex(text: str, *, ignore_keywords: Collection[str] = ()) -> ParsedFile:
@@ -390,7 +400,7 @@ def _record(
 
     where = venue_field(kind, fields)
     venue = display_text(fields.get(where, ""))
-    if venue and (_ARXIV_ONLY_VENUE.match(venue) or parse_arxiv_id(venue, anywhere=True)):
+    if venue and (fold(venue) in _PREPRINT_VENUES or parse_arxiv_id(venue, anywhere=True)):
         venue = ""  # "arXiv preprint arXiv:2401.01234" names no venue; it stays as a field
 
     abstract = display_text(fields.get("abstract", ""))
