@@ -151,9 +151,9 @@ def _split_top_level(text: str, separator: str) -> list[str]:
 
 def author_to_latex(name: str) -> str:
     """One display name as a BibTeX name: braced whole when a comma or a lone "and" in it
-    would otherwise split it."""
+    would otherwise split it (or when it is "others", which BibTeX reads as et al.)."""
     latex = text_to_latex(name)
-    if "," in name or _WORD_AND.search(name):
+    if "," in name or _WORD_AND.search(name) or name.strip().lower() == "others":
         return "{" + latex + "}"
     return latex
 
@@ -300,6 +300,16 @@ def paper_columns(paper: Paper, authors: Iterable[str]) -> Columns:
 
 def bibtex_entry(paper: Paper, key: str) -> str:
     """One entry. `paper` should come from `Paper.objects.for_list()` (authors, placements)."""
+    body = ",\n".join(
+        f"  {FIELD_SPELLING.get(name, name)} = {_value(name, value)}"
+        for name, value in written_fields(paper).items()
+    )
+    return f"@{entry_type(paper)}{{{key},\n{body}\n}}\n"
+
+
+def written_fields(paper: Paper) -> dict[str, str]:
+    """The fields of the paper's entry, in order, as LaTeX: column values (or the imported
+    form while it agrees with the column), then the other imported fields, then keywords."""
     kind = entry_type(paper)
     raw = {name.lower(): value for name, value in (paper.bibtex_fields or {}).items()}
     columns = paper_columns(paper, (a.author.name for a in paper.authorships.all()))
@@ -314,11 +324,7 @@ def bibtex_entry(paper: Paper, key: str) -> str:
     keywords = _keywords(paper, raw.get("keywords", ""))
     if keywords:
         fields["keywords"] = keywords
-    body = ",\n".join(
-        f"  {FIELD_SPELLING.get(name, name)} = {_value(name, value)}"
-        for name, value in fields.items()
-    )
-    return f"@{kind}{{{key},\n{body}\n}}\n"
+    return fields
 
 
 def _value(name: str, value: str) -> str:
