@@ -6,7 +6,12 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.ingestion.bibtex.parser import BibtexInputError, read_bibtex_bytes
+from apps.ingestion.bibtex.parser import (
+    BibtexInputError,
+    BibtexTooLargeError,
+    read_bibtex_bytes,
+    too_large_message,
+)
 from apps.ingestion.bibtex.services import bibtex_import
 
 
@@ -33,10 +38,10 @@ class Command(BaseCommand):
                 path = Path(file)
                 if not path.is_file():
                     raise CommandError(f"{file}: no such file")
-                if path.stat().st_size > limit:  # refuse before reading it all into memory
-                    data = path.open("rb").read(limit + 1)
-                else:
-                    data = path.read_bytes()
+                size = path.stat().st_size
+                if size > limit:  # refuse before reading it into memory
+                    raise BibtexTooLargeError(too_large_message(size, limit))
+                data = path.read_bytes()
             report = bibtex_import(text=read_bibtex_bytes(data, max_bytes=limit), dry_run=dry_run)
         except BibtexInputError as error:
             raise CommandError(f"{file}: {error.message}") from error

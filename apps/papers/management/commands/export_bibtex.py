@@ -1,6 +1,5 @@
 """python manage.py export_bibtex [--phase SLUG] [--challenge SLUG] [--status …] [-o FILE]"""
 
-import sys
 from contextlib import nullcontext
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -48,15 +47,13 @@ class Command(BaseCommand):
             papers = papers.placed_in(challenge__slug=challenge)
 
         assigned = self._assign_keys(papers)
-        target = open(output, "w", encoding="utf-8") if output else nullcontext(sys.stdout)  # noqa: SIM115
+        target = open(output, "w", encoding="utf-8") if output else nullcontext(self.stdout)  # noqa: SIM115
         count = 0
         with target as stream:
             # Chunked iteration with per-chunk prefetching: memory stays flat at any size.
             rows = papers.for_list().order_by("-published_at", "-id").iterator(chunk_size=CHUNK)
             for entry in write_bibtex(rows):
-                if count:
-                    stream.write("\n")
-                stream.write(entry)
+                stream.write(("\n" if count else "") + entry)
                 count += 1
         self.stderr.write(f"exported={count} keys_assigned={assigned}")
 
