@@ -116,8 +116,11 @@ def _split_on_and(latex: str) -> list[str]:
     latex = latex.strip()
     if not latex:
         return []
-    if "{" not in latex:  # the common case: no braces can protect an "and"
-        return _AND.split(latex)
+    parts = _AND.split(latex)
+    # An "and" inside braces would leave a part with an unclosed brace: when every part
+    # balances (the common case, accents included), the plain split was right.
+    if "{" not in latex or all(part.count("{") == part.count("}") for part in parts):
+        return parts
     parts, depth, start = [], 0, 0
     for match in re.finditer(r"\\.|[{}]|\s+and\s+", latex, re.IGNORECASE | re.DOTALL):
         piece = match.group(0)
@@ -134,8 +137,9 @@ def _split_on_and(latex: str) -> list[str]:
 
 def _split_top_level(text: str, separator: str) -> list[str]:
     """Split on `separator` outside braces."""
-    if "{" not in text:
-        return text.split(separator)
+    parts = text.split(separator)
+    if "{" not in text or all(part.count("{") == part.count("}") for part in parts):
+        return parts  # no separator inside braces (see _split_on_and)
     parts, depth, start = [], 0, 0
     for index, char in enumerate(text):
         if char == "{" and (index == 0 or text[index - 1] != "\\"):

