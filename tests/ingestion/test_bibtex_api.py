@@ -47,7 +47,7 @@ def test_a_curator_uploads_a_small_file_and_gets_every_entrys_outcome(api) -> No
         "paper": None,
         "reason": "malformed entry: Expected comma after entry key, but found =",
     }
-    assert body["errors"][0]["record"] == "line 6, key missingcomma"
+    assert body["failures"][0]["record"] == "line 6, key missingcomma"
     assert body["warnings"] == [
         "line 29: key good1 is already used on line 1",
         "line 34: @string block could not be parsed: Expected equals sign after field key, "

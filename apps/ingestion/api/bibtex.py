@@ -70,7 +70,9 @@ class BibtexImportSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="run.status", read_only=True)
     total = serializers.IntegerField(source="run.total", read_only=True, allow_null=True)
     counts = serializers.SerializerMethodField()
-    errors = serializers.JSONField(source="run.errors", read_only=True)
+    failures = serializers.JSONField(
+        source="run.errors", read_only=True, help_text="Failed entries: record and reason."
+    )
     message = serializers.CharField(source="run.message", read_only=True)
     requested_by = serializers.CharField(
         source="run.requested_by.username", read_only=True, default=None
@@ -92,7 +94,7 @@ class BibtexImportSerializer(serializers.ModelSerializer):
             "counts",
             "warnings",
             "notes",
-            "errors",
+            "failures",
             "message",
             "requested_by",
             "created_at",
@@ -178,8 +180,8 @@ class BibtexImportViewSet(
         try:
             if payload.validated_data["dry_run"]:
                 text = read_bibtex_bytes(data, max_bytes=limit)
-                report = bibtex_import(text=text, actor=request.user, dry_run=True)
-                return Response(report.as_dict(), status=status.HTTP_200_OK)
+                preview = bibtex_import(text=text, actor=request.user, dry_run=True)
+                return Response(preview.as_dict(), status=status.HTTP_200_OK)
             bibtex_file, report = bibtex_import_start(
                 data=data, filename=filename, actor=request.user
             )

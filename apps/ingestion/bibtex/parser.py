@@ -388,7 +388,8 @@ def _record(
     date = _FULL_DATE.match(fields.get("date", ""))
     if date:
         try:
-            published_at = datetime(*map(int, date.groups()), tzinfo=UTC)
+            year_, month, day = (int(part) for part in date.groups())
+            published_at = datetime(year_, month, day, tzinfo=UTC)
         except ValueError:
             notes.append(f"date {fields['date']!r} is not a calendar date")
 

@@ -17,9 +17,10 @@ import hashlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,6 +40,8 @@ from apps.papers.services.citation_keys import citation_keys_assign
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 logger = logging.getLogger(__name__)
+
+Actor = AbstractBaseUser | AnonymousUser | None
 
 # Entries per paper_upsert_many call. Every path cuts the file at the same places, so a dry
 # run, an import in one transaction and a resumed background run report the same outcomes.
@@ -120,9 +123,7 @@ def file_warnings(duplicates: Sequence[DuplicateKey], problems: Sequence[str]) -
 # --- Whole files (command, previews) ------------------------------------------------------
 
 
-def bibtex_import(
-    *, text: str, actor: AbstractBaseUser | None = None, dry_run: bool = False
-) -> BibtexImportReport:
+def bibtex_import(*, text: str, actor: Actor = None, dry_run: bool = False) -> BibtexImportReport:
     """Import a BibTeX file in one transaction and report every entry.
 
     With `dry_run` the import runs for real and is rolled back: nothing is written, and
@@ -163,7 +164,8 @@ def _chunks(entries: list[ParsedEntry], start: int = 0) -> list[list[ParsedEntry
     return [entries[i : i + CHUNK_SIZE] for i in range(start, len(entries), CHUNK_SIZE)]
 
 
-def _user(actor: AbstractBaseUser | None) -> AbstractBaseUser | None:
+def _user(actor: Actor) -> Any:
+    """The user to record (history, run), or None for anonymous or system imports."""
     return actor if actor is not None and actor.is_authenticated else None
 
 
@@ -213,7 +215,7 @@ def _papers_created(paper_ids: list[int]) -> None:
 
 
 def bibtex_import_start(
-    *, data: bytes, filename: str = "", actor: AbstractBaseUser | None = None
+    *, data: bytes, filename: str = "", actor: Actor = None
 ) -> tuple[BibtexImport, BibtexImportReport | None]:
     """Import an uploaded file, keeping the file and an IngestRun of the import.
 
