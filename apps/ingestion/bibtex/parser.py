@@ -401,7 +401,10 @@ def _record(
 
     where = venue_field(kind, fields)
     venue = display_text(fields.get(where, ""))
-    if venue and (fold(venue) in _PREPRINT_VENUES or parse_arxiv_id(venue, anywhere=True)):
+    if venue and (
+        (len(venue) < 20 and fold(venue) in _PREPRINT_VENUES)
+        or ("arxiv" in venue.lower() and parse_arxiv_id(venue, anywhere=True))
+    ):
         venue = ""  # "arXiv preprint arXiv:2401.01234" names no venue; it stays as a field
 
     abstract = display_text(fields.get("abstract", ""))
