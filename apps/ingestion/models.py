@@ -159,6 +159,7 @@ class BibtexImport(TimeStampedModel):
 
     class Meta:
         ordering = ("-created_at", "-id")
+        verbose_name = "BibTeX import"
 
     def __str__(self) -> str:
         return self.filename or f"BibTeX import #{self.pk}"

@@ -27,6 +27,7 @@ class Migration(migrations.Migration):
                 ('run', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='bibtex_import', to='ingestion.ingestrun')),
             ],
             options={
+                'verbose_name': 'BibTeX import',
                 'ordering': ('-created_at', '-id'),
             },
         ),
