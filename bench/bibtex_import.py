@@ -102,6 +102,11 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=20000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print where one import spends")
+    parser.add_argument(
+        "--server-side-binding",
+        action="store_true",
+        help="let PostgreSQL bind query parameters (psycopg 3) instead of quoting them in Python",
+    )
     args = parser.parse_args()
 
     recreate_database()
@@ -120,7 +125,10 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     import django
+    from django.conf import settings
 
+    if args.server_side_binding:  # a what-if for the settings; not what sellm runs with
+        settings.DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
     django.setup()
     import bibtexparser
     from bibtexparser.middlewares import LatexDecodingMiddleware

@@ -23,7 +23,7 @@ from django.db.models import Q
 
 from apps.core.text import collapse_whitespace, fold
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
-from apps.papers.latex import latex_to_text, text_to_latex
+from apps.papers.latex_codec import latex_to_text, text_to_latex
 from apps.papers.models import Paper
 
 _KEY_UNSAFE = re.compile(r"[^a-z0-9]")

@@ -13,7 +13,7 @@ from apps.ingestion.bibtex.parser import (
     parse_bibtex,
     read_bibtex_bytes,
 )
-from apps.papers.latex import latex_to_text, text_to_latex
+from apps.papers.latex_codec import latex_to_text, text_to_latex
 
 FILES = Path(__file__).parent / "bibtex_files"
 ENTRY_BLOCK = re.compile(r"^\s*@\s*(\w+)\s*[{(]", re.MULTILINE)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from apps.core.text import collapse_whitespace, fold
 from apps.ingestion.bibtex.services import bibtex_import
 from apps.papers.bibtex import authors_to_latex, split_authors, write_bibtex, written_fields
-from apps.papers.latex import latex_to_text, text_to_latex
+from apps.papers.latex_codec import latex_to_text, text_to_latex
 from apps.papers.models import Author, Paper
 from apps.papers.records import AuthorRecord, PaperRecord
 from apps.papers.services import paper_upsert_many

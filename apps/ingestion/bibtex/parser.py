@@ -42,7 +42,7 @@ from apps.papers.bibtex import (
     venue_field,
 )
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
-from apps.papers.latex import needs_escaping
+from apps.papers.latex_codec import needs_escaping
 from apps.papers.records import AuthorRecord, PaperRecord
 
 logger = logging.getLogger(__name__)
