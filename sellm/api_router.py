@@ -2,6 +2,9 @@
 
 from rest_framework.routers import DefaultRouter
 
+from apps.ingestion.api.bibtex import BibtexImportViewSet
+
 router = DefaultRouter()
+router.register("bibtex-imports", BibtexImportViewSet, basename="bibtex-import")
 
 urlpatterns = router.urls

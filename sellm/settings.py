@@ -211,6 +211,16 @@ ARXIV_RETRIES = env.int("ARXIV_RETRIES", default=4)
 # Largest response body accepted from arXiv (or as a saved file), in bytes.
 ARXIV_MAX_RESPONSE_BYTES = env.int("ARXIV_MAX_RESPONSE_BYTES", default=64 * 1024 * 1024)
 
+# --- BibTeX import ----------------------------------------------------------------------
+
+# Largest BibTeX file accepted by the admin upload, the API and `import_bibtex`, in bytes.
+# The admin's preview sends the file back on confirmation: keep this below
+# DATA_UPLOAD_MAX_MEMORY_SIZE (as base64 it grows by a third).
+BIBTEX_MAX_BYTES = env.int("BIBTEX_MAX_BYTES", default=5 * 1024 * 1024)
+# Uploads with more entries than this import in the background (a Celery task reporting
+# progress on an IngestRun); smaller ones import during the request.
+BIBTEX_SYNC_MAX_ENTRIES = env.int("BIBTEX_SYNC_MAX_ENTRIES", default=300)
+
 # --- REST API ---------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -279,5 +289,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # It logs every malformed block; the BibTeX import reports each one itself.
+        "bibtexparser": {"level": "ERROR"},
+    },
 }

@@ -129,3 +129,37 @@ class IngestRun(TimeStampedModel):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED_STATUSES
+
+
+# --- BibTeX import (issue 6) --------------------------------------------------------------
+
+
+class BibtexImport(TimeStampedModel):
+    """A BibTeX file a curator imported from the admin or the API, with its run.
+
+    The text is stored so that a worker can read it and a failed run can resume from its
+    cursor; `warnings` holds what the parser noticed about the whole file (duplicate keys,
+    broken @string blocks), `notes` the entries whose outcome came with a reason.
+    """
+
+    MAX_NOTES = 1000
+
+    run = models.OneToOneField(IngestRun, on_delete=models.CASCADE, related_name="bibtex_import")
+    filename = models.CharField(max_length=255, blank=True)
+    text = models.TextField(help_text="The file as uploaded (UTF-8).")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveIntegerField(help_text="Bytes.")
+    entry_count = models.PositiveIntegerField(help_text="Entry blocks in the file.")
+    warnings = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Entries with a reason: [{"line": 12, "key": …, "action": …, "reason": …}].',
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        verbose_name = "BibTeX import"
+
+    def __str__(self) -> str:
+        return self.filename or f"BibTeX import #{self.pk}"

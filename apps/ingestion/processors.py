@@ -8,20 +8,18 @@ page and enqueue `ingest_run_execute` again for the rest (the arXiv ones do, one
 
 from collections.abc import Callable
 
+from apps.ingestion.arxiv.runs import arxiv_run_process
+from apps.ingestion.bibtex.services import bibtex_import_process
 from apps.ingestion.models import IngestRun
 
 Processor = Callable[[IngestRun], None]
 
-PROCESSORS: dict[IngestRun.Kind, Processor] = {}
-
-# --- arXiv: each call does one page and enqueues the next (see apps/ingestion/arxiv/runs.py) --
-from apps.ingestion.arxiv.runs import arxiv_run_process  # noqa: E402
-
-PROCESSORS.update(
-    {
-        IngestRun.Kind.ARXIV_IDS: arxiv_run_process,
-        IngestRun.Kind.ARXIV_QUERY: arxiv_run_process,
-        IngestRun.Kind.OAI_SET: arxiv_run_process,
-        IngestRun.Kind.SAVED_RESPONSE: arxiv_run_process,
-    }
-)
+PROCESSORS: dict[IngestRun.Kind, Processor] = {
+    # arXiv: each call does one page and enqueues the next (see apps/ingestion/arxiv/runs.py)
+    IngestRun.Kind.ARXIV_IDS: arxiv_run_process,
+    IngestRun.Kind.ARXIV_QUERY: arxiv_run_process,
+    IngestRun.Kind.OAI_SET: arxiv_run_process,
+    IngestRun.Kind.SAVED_RESPONSE: arxiv_run_process,
+    # BibTeX: one chunk of entries per transaction (see apps/ingestion/bibtex/services.py)
+    IngestRun.Kind.BIBTEX: bibtex_import_process,
+}

@@ -227,13 +227,29 @@ def test_a_taken_citation_key_is_reported_not_fatal() -> None:
     PaperFactory(bibtex_key="smith2020", title="Other paper")
 
     outcome = paper_upsert(
-        record=PaperRecord(title="New paper", bibtex_key="smith2020", label="line 2"),
+        record=PaperRecord(title="New paper", year=2022, bibtex_key="smith2020", label="line 2"),
         source=Paper.Source.BIBTEX,
     )
 
     assert outcome.action == "created"
     assert "smith2020" in outcome.reason
-    assert Paper.objects.get(pk=outcome.paper_id).bibtex_key == ""
+    assert Paper.objects.get(pk=outcome.paper_id).bibtex_key == "anon2022new"
+
+
+def test_new_papers_get_stored_citation_keys_unique_across_the_base() -> None:
+    PaperFactory(bibtex_key="hou2023large", title="Taken")
+    records = [
+        PaperRecord(
+            title="Large models", year=2023, authors=[AuthorRecord("Xinyi Hou")], label=str(i)
+        )
+        for i in range(2)
+    ]
+    records[1].title = "Large models, again"
+
+    report = paper_upsert_many(records=records, source=ARXIV)
+
+    keys = [Paper.objects.get(pk=o.paper_id).bibtex_key for o in report.outcomes]
+    assert keys == ["hou2023largea", "hou2023largeb"]
 
 
 def test_authors_are_shared_across_papers_by_folded_name() -> None:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from apps.core.bulk import insert_rows
 from apps.core.history import history_snapshot
 from apps.core.text import collapse_whitespace, fold
+from apps.papers.bibtex import generated_key, keys_taken, unique_key
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Author, Authorship, Category, Paper
 from apps.papers.records import AuthorRecord, PaperRecord, VersionRecord
@@ -333,7 +334,8 @@ def _upsert_batch(
         plans[id(plan)] = plan
         outcome_plans.append(plan)
 
-    _write(list(plans.values()), actor=actor)
+    claimed = {key for key, holder in index.bibtex_keys.items() if holder is not None}
+    _write(list(plans.values()), claimed=claimed, actor=actor)
     for outcome, plan in zip(outcomes, outcome_plans, strict=True):
         if plan is not None:
             outcome.paper_id = plan.paper.pk
@@ -506,17 +508,20 @@ def _claim_bibtex_key(plan: _Plan, record: PaperRecord, index: _Index) -> tuple[
     if paper.bibtex_key:
         return False, f"citation key {key!r} not taken: the paper is cited as {paper.bibtex_key!r}"
     if index.bibtex_keys.get(key, plan) is not plan:
-        return False, f"citation key {key!r} is used by another paper; the paper keeps none"
+        return False, f"citation key {key!r} is used by another paper; this one gets its own"
     paper.bibtex_key = key
     plan.changed_fields.add("bibtex_key")
     index.bibtex_keys[key] = plan
     return True, ""
 
 
-def _write(plans: list[_Plan], *, actor: AbstractBaseUser | None) -> None:
-    """Persist the batch: papers (with history), then authors, authorships and categories."""
+def _write(plans: list[_Plan], *, claimed: set[str], actor: AbstractBaseUser | None) -> None:
+    """Persist the batch: papers (with history), then authors, authorships and categories.
+
+    `claimed` holds the citation keys this batch's papers already took from their records."""
     new = [p.paper for p in plans if p.is_new]
     changed = [p for p in plans if not p.is_new and p.changed_fields]
+    _assign_citation_keys([paper for paper in new if not paper.bibtex_key], claimed)
     if new:
         Paper.objects.bulk_create(new, batch_size=1000)
         history_snapshot(Paper, [paper.pk for paper in new], history_type="+", user=actor)
@@ -529,6 +534,20 @@ def _write(plans: list[_Plan], *, actor: AbstractBaseUser | None) -> None:
         history_snapshot(Paper, [p.paper.pk for p in changed], history_type="~", user=actor)
     _write_authorships([p for p in plans if p.authors is not None])
     _write_categories([p for p in plans if p.categories is not None])
+
+
+def _assign_citation_keys(papers: list[Paper], claimed: set[str]) -> None:
+    """Give new papers without a key of their own a stored one, unique across the base
+    (author + year + first title word, a letter suffix when taken), so every export cites a
+    paper the same way. A key a concurrent writer takes first fails the batch's insert, which
+    is then retried (see `paper_upsert_many`)."""
+    if not papers:
+        return
+    stems = [(paper, generated_key(paper)) for paper in papers]  # unsaved: not hashable
+    taken = keys_taken({stem for _, stem in stems}) | claimed
+    for paper, stem in stems:
+        paper.bibtex_key = unique_key(stem, taken)
+        taken.add(paper.bibtex_key)
 
 
 def _write_authorships(plans: list[_Plan]) -> None:
