@@ -23,12 +23,12 @@ def anon() -> APIClient:
 
 
 @pytest.fixture
-def curator_user(db):  # type: ignore[no-untyped-def]
+def curator_user(db):
     return curator_create(username="cura", email="cura@example.org", password="cura-pass-1234")
 
 
 @pytest.fixture
-def curator_api(curator_user) -> APIClient:  # type: ignore[no-untyped-def]
+def curator_api(curator_user) -> APIClient:
     """A curator's script: authenticated by its API token."""
     token, _ = api_token_issue(user=curator_user)
     client = APIClient()
@@ -37,12 +37,12 @@ def curator_api(curator_user) -> APIClient:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def admin_user(db):  # type: ignore[no-untyped-def]
+def admin_user(db):
     return User.objects.create_superuser("root", "root@example.org", "root-pass-1234")
 
 
 @pytest.fixture
-def admin_api(admin_user) -> APIClient:  # type: ignore[no-untyped-def]
+def admin_api(admin_user) -> APIClient:
     token, _ = api_token_issue(user=admin_user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
@@ -50,7 +50,7 @@ def admin_api(admin_user) -> APIClient:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def reader_api(db) -> APIClient:  # type: ignore[no-untyped-def]
+def reader_api(db) -> APIClient:
     """A signed-in user who is not a curator (session authentication)."""
     user = User.objects.create_user("reader", "reader@example.org", "reader-pass-1234")
     client = APIClient()

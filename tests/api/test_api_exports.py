@@ -17,7 +17,7 @@ URL = "/api/v1/papers/"
 
 
 @pytest.fixture
-def papers():  # type: ignore[no-untyped-def]
+def papers():
     testing = PhaseFactory(slug="testing", name="Testing and Evaluation")
     arxiv = PaperFactory(
         title="Metamorphic testing of LLM code generators",
@@ -61,7 +61,7 @@ def parsed_bibtex(text: str) -> dict[str, dict[str, str]]:
     }
 
 
-def test_bibtex_export_parses_back_with_the_same_entries_and_fields(anon, papers) -> None:  # type: ignore[no-untyped-def]
+def test_bibtex_export_parses_back_with_the_same_entries_and_fields(anon, papers) -> None:
     response = anon.get(URL, {"format": "bibtex"})
 
     assert response.status_code == 200
@@ -89,7 +89,7 @@ def test_bibtex_export_parses_back_with_the_same_entries_and_fields(anon, papers
     assert "keywords" not in entries["Prompt injection in the wild"]
 
 
-def test_bibtex_through_the_accept_header_with_filters(anon, papers) -> None:  # type: ignore[no-untyped-def]
+def test_bibtex_through_the_accept_header_with_filters(anon, papers) -> None:
     response = anon.get(URL, {"phase": "testing"}, HTTP_ACCEPT="application/x-bibtex")
 
     assert response["Content-Type"].startswith("application/x-bibtex")
@@ -98,20 +98,20 @@ def test_bibtex_through_the_accept_header_with_filters(anon, papers) -> None:  #
     assert list(only_2023) == ["Benchmarks considered harmful"]
 
 
-def test_exports_are_not_paged(anon) -> None:  # type: ignore[no-untyped-def]
+def test_exports_are_not_paged(anon) -> None:
     PaperFactory.create_batch(30)
 
     assert len(parsed_bibtex(body(anon.get(URL, {"format": "bibtex", "page_size": 5})))) == 30
     assert len(json.loads(body(anon.get(URL, {"format": "csljson"})))) == 30
 
 
-def test_a_curators_export_follows_their_list(curator_api, papers) -> None:  # type: ignore[no-untyped-def]
+def test_a_curators_export_follows_their_list(curator_api, papers) -> None:
     entries = parsed_bibtex(body(curator_api.get(URL, {"format": "bibtex", "status": "inbox"})))
 
     assert list(entries) == ["Still in the inbox"]
 
 
-def test_csl_json_export(anon, papers) -> None:  # type: ignore[no-untyped-def]
+def test_csl_json_export(anon, papers) -> None:
     response = anon.get(URL, {"format": "csljson", "ordering": "title"})
 
     assert response["Content-Type"] == "application/vnd.citationstyles.csl+json; charset=utf-8"
@@ -144,12 +144,12 @@ def arxiv_year(paper: Paper) -> int:
     return paper.published_at.year
 
 
-def test_an_empty_export_is_still_well_formed(anon) -> None:  # type: ignore[no-untyped-def]
+def test_an_empty_export_is_still_well_formed(anon) -> None:
     assert json.loads(body(anon.get(URL, {"format": "csljson"}))) == []
     assert parsed_bibtex(body(anon.get(URL, {"format": "bibtex"}))) == {}
 
 
-def test_a_single_paper_exports_too(anon, papers) -> None:  # type: ignore[no-untyped-def]
+def test_a_single_paper_exports_too(anon, papers) -> None:
     paper = papers["journal"]
 
     bib = parsed_bibtex(body(anon.get(f"{URL}{paper.pk}/", {"format": "bibtex"})))
@@ -159,7 +159,7 @@ def test_a_single_paper_exports_too(anon, papers) -> None:  # type: ignore[no-un
     assert [item["title"] for item in csl] == [paper.title]
 
 
-def test_export_errors_are_json(anon, papers) -> None:  # type: ignore[no-untyped-def]
+def test_export_errors_are_json(anon, papers) -> None:
     response = anon.get(URL, {"format": "bibtex", "year": "soon"})
 
     assert response.status_code == 400
@@ -167,7 +167,7 @@ def test_export_errors_are_json(anon, papers) -> None:  # type: ignore[no-untype
     assert "year" in response.json()["errors"]
 
 
-def test_the_export_is_streamed_in_chunks(anon) -> None:  # type: ignore[no-untyped-def]
+def test_the_export_is_streamed_in_chunks(anon) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -23,14 +23,14 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/papers/"
 
 
-def found(client, **params) -> list[str]:  # type: ignore[no-untyped-def]
+def found(client, **params) -> list[str]:
     response = client.get(URL, {**params, "page_size": 200})
     assert response.status_code == 200, response.json()
     return sorted(row["title"] for row in response.json()["results"])
 
 
 @pytest.fixture
-def library():  # type: ignore[no-untyped-def]
+def library():
     """Five public papers spread over the taxonomy, years, authors, categories and ids, plus
     an inbox and an excluded paper that the public must never see."""
     design = PhaseFactory(slug="design", order=1)
@@ -123,11 +123,11 @@ PUBLIC = [
         ({"q": "hidden"}, []),
     ],
 )
-def test_every_filter_and_combinations_for_the_public(anon, library, params, expected) -> None:  # type: ignore[no-untyped-def]
+def test_every_filter_and_combinations_for_the_public(anon, library, params, expected) -> None:
     assert found(anon, **params) == expected
 
 
-def test_curators_see_every_paper_and_filter_by_status(curator_api, library) -> None:  # type: ignore[no-untyped-def]
+def test_curators_see_every_paper_and_filter_by_status(curator_api, library) -> None:
     assert found(curator_api) == sorted([*PUBLIC, "Hidden excluded", "Hidden inbox"])
     assert found(curator_api, status="inbox") == ["Hidden inbox"]
     assert found(curator_api, status="excluded") == ["Hidden excluded"]
@@ -160,7 +160,7 @@ def test_curators_see_every_paper_and_filter_by_status(curator_api, library) -> 
         ({"fields": "title,nonsense"}, "fields"),
     ],
 )
-def test_a_bad_parameter_is_a_400_naming_it(anon, library, params, parameter) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_parameter_is_a_400_naming_it(anon, library, params, parameter) -> None:
     response = anon.get(URL, params)
 
     assert response.status_code == 400
@@ -170,21 +170,21 @@ def test_a_bad_parameter_is_a_400_naming_it(anon, library, params, parameter) ->
     assert parameter in payload["detail"]
 
 
-def test_a_page_past_the_end_is_a_json_404(anon, library) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_past_the_end_is_a_json_404(anon, library) -> None:
     response = anon.get(URL, {"page": 9})
 
     assert response.status_code == 404
     assert "past the last page" in response.json()["detail"]
 
 
-def test_an_unknown_format_is_a_404_naming_the_formats(anon, library) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_format_is_a_404_naming_the_formats(anon, library) -> None:
     response = anon.get(URL, {"format": "xml"})
 
     assert response.status_code == 404
     assert "bibtex" in response.json()["detail"]
 
 
-def test_unknown_api_urls_answer_json_404(anon) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_api_urls_answer_json_404(anon) -> None:
     for url in ("/api/v1/nothing-here/", "/api/v2/papers/"):
         response = anon.get(url)
         assert response.status_code == 404
@@ -201,7 +201,7 @@ def test_unknown_api_urls_answer_json_404(anon) -> None:  # type: ignore[no-unty
         (None, ["Epsilon", "Beta", "Alpha", "Delta", "Gamma"]),  # newest first by default
     ],
 )
-def test_ordering(anon, library, ordering, expected) -> None:  # type: ignore[no-untyped-def]
+def test_ordering(anon, library, ordering, expected) -> None:
     dates = {"a": (2021, 5), "b": (2022, 1), "c": (2019, 1), "d": (2020, 3), "e": (2023, 7)}
     for key, (year, month) in dates.items():
         Paper.objects.filter(pk=library[key].pk).update(
@@ -215,7 +215,7 @@ def test_ordering(anon, library, ordering, expected) -> None:  # type: ignore[no
     assert [t.split()[0] for t in titles] == [t.split()[0] for t in expected]
 
 
-def test_search_orders_by_relevance_and_reports_it(anon) -> None:  # type: ignore[no-untyped-def]
+def test_search_orders_by_relevance_and_reports_it(anon) -> None:
     PaperFactory(title="Something else", abstract="We study flaky tests in passing.")
     PaperFactory(title="Flaky tests of language models", abstract="Flaky tests everywhere.")
     PaperFactory(title="Unrelated", abstract="Nothing to see.")
@@ -231,7 +231,7 @@ def test_search_orders_by_relevance_and_reports_it(anon) -> None:  # type: ignor
 
 
 @pytest.mark.postgres
-def test_postgres_search_is_weighted_full_text_with_websearch_syntax(anon) -> None:  # type: ignore[no-untyped-def]
+def test_postgres_search_is_weighted_full_text_with_websearch_syntax(anon) -> None:
     title_hit = PaperFactory(title="Testing compilers", abstract="A study.")
     author_hit = PaperFactory(title="Other", abstract="Also.", authors=["Ann Testing"])
     abstract_hit = PaperFactory(title="A third", abstract="We are testing things.")
@@ -253,7 +253,7 @@ def test_postgres_search_is_weighted_full_text_with_websearch_syntax(anon) -> No
     assert found(anon, q="compiler") == ["Testing compilers"]
 
 
-def test_field_selection_trims_every_row(anon, library) -> None:  # type: ignore[no-untyped-def]
+def test_field_selection_trims_every_row(anon, library) -> None:
     response = anon.get(URL, {"fields": "id,title,authors"})
 
     rows = response.json()["results"]
@@ -267,7 +267,7 @@ def test_field_selection_trims_every_row(anon, library) -> None:  # type: ignore
 
 def test_paper_detail_shows_authors_in_order_categories_and_public_placements(
     anon, library
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     paper = library["b"]
     data = anon.get(f"{URL}{paper.pk}/").json()
 
@@ -280,7 +280,7 @@ def test_paper_detail_shows_authors_in_order_categories_and_public_placements(
     assert data["url"] == f"http://testserver{URL}{paper.pk}/"
 
 
-def test_hidden_papers_and_placements_never_reach_the_public(anon, curator_api, library) -> None:  # type: ignore[no-untyped-def]
+def test_hidden_papers_and_placements_never_reach_the_public(anon, curator_api, library) -> None:
     for key in ("inbox", "excluded"):
         assert anon.get(f"{URL}{library[key].pk}/").status_code == 404
         assert anon.get(f"{URL}{library[key].pk}/", {"format": "bibtex"}).status_code == 404
@@ -294,7 +294,7 @@ def test_hidden_papers_and_placements_never_reach_the_public(anon, curator_api, 
     assert curator_api.get(f"{URL}{library['inbox'].pk}/").status_code == 200
 
 
-def test_page_paging_defaults_to_25_and_links_pages(anon) -> None:  # type: ignore[no-untyped-def]
+def test_page_paging_defaults_to_25_and_links_pages(anon) -> None:
     PaperFactory.create_batch(30)
 
     first = anon.get(URL).json()
@@ -309,7 +309,7 @@ def test_page_paging_defaults_to_25_and_links_pages(anon) -> None:  # type: igno
     assert len(big["results"]) == 30
 
 
-def test_cursor_paging_visits_every_row_exactly_once(anon, curator_api) -> None:  # type: ignore[no-untyped-def]
+def test_cursor_paging_visits_every_row_exactly_once(anon, curator_api) -> None:
     PaperFactory.create_batch(47)
     PaperFactory.create_batch(3, status=Paper.Status.INBOX)  # not the public's to scan
 
@@ -328,7 +328,7 @@ def test_cursor_paging_visits_every_row_exactly_once(anon, curator_api) -> None:
     assert len(ids(curator_api.get(URL, {"cursor": "*", "page_size": 200}))) == 50
 
 
-def test_cursor_paging_is_stable_while_rows_come_and_go(anon) -> None:  # type: ignore[no-untyped-def]
+def test_cursor_paging_is_stable_while_rows_come_and_go(anon) -> None:
     first_batch = PaperFactory.create_batch(20)
 
     page = anon.get(URL, {"cursor": "*", "page_size": 8}).json()
@@ -343,7 +343,7 @@ def test_cursor_paging_is_stable_while_rows_come_and_go(anon) -> None:  # type: 
     assert newcomer.pk in seen
 
 
-def test_cursor_previous_goes_back_a_page(anon) -> None:  # type: ignore[no-untyped-def]
+def test_cursor_previous_goes_back_a_page(anon) -> None:
     PaperFactory.create_batch(12)
     first = anon.get(URL, {"cursor": "*", "page_size": 5}).json()
     second = anon.get(first["next"]).json()
@@ -360,7 +360,7 @@ def test_cursor_previous_goes_back_a_page(anon) -> None:  # type: ignore[no-unty
 # --- writes -------------------------------------------------------------------------------
 
 
-def test_a_curator_adds_a_paper_and_its_fields_are_protected(curator_api) -> None:  # type: ignore[no-untyped-def]
+def test_a_curator_adds_a_paper_and_its_fields_are_protected(curator_api) -> None:
     phase = PhaseFactory(slug="testing")
     response = curator_api.post(
         URL,
@@ -403,7 +403,7 @@ def test_a_curator_adds_a_paper_and_its_fields_are_protected(curator_api) -> Non
     assert phase.pk  # the taxonomy is untouched by paper writes
 
 
-def test_adding_an_existing_paper_returns_it_without_a_duplicate(curator_api) -> None:  # type: ignore[no-untyped-def]
+def test_adding_an_existing_paper_returns_it_without_a_duplicate(curator_api) -> None:
     existing = PaperFactory(arxiv_id="2403.00003", abstract="")
 
     response = curator_api.post(
@@ -434,7 +434,7 @@ def test_adding_an_existing_paper_returns_it_without_a_duplicate(curator_api) ->
 )
 def test_invalid_papers_are_refused_with_400_and_nothing_written(
     curator_api, payload, field
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     response = curator_api.post(URL, payload, format="json")
 
     assert response.status_code == 400
@@ -442,7 +442,7 @@ def test_invalid_papers_are_refused_with_400_and_nothing_written(
     assert Paper.objects.count() == 0
 
 
-def test_a_curator_edits_a_paper_and_ingestion_leaves_the_edit(curator_api) -> None:  # type: ignore[no-untyped-def]
+def test_a_curator_edits_a_paper_and_ingestion_leaves_the_edit(curator_api) -> None:
     paper = PaperFactory(title="Old title", arxiv_id="2404.00004", authors=["A One", "B Two"])
 
     response = curator_api.patch(
@@ -475,7 +475,7 @@ def test_a_curator_edits_a_paper_and_ingestion_leaves_the_edit(curator_api) -> N
     ) == ["B Two", "A One", "C Three"]
 
 
-def test_a_curator_moves_a_paper_between_inbox_included_and_excluded(curator_api, anon) -> None:  # type: ignore[no-untyped-def]
+def test_a_curator_moves_a_paper_between_inbox_included_and_excluded(curator_api, anon) -> None:
     paper = PaperFactory(status=Paper.Status.INBOX)
     detail = f"{URL}{paper.pk}/"
 
@@ -495,7 +495,7 @@ def test_a_curator_moves_a_paper_between_inbox_included_and_excluded(curator_api
     assert anon.get(detail).status_code == 404
 
 
-def test_an_edit_cannot_take_another_papers_identifier(curator_api) -> None:  # type: ignore[no-untyped-def]
+def test_an_edit_cannot_take_another_papers_identifier(curator_api) -> None:
     PaperFactory(arxiv_id="2405.00005", doi="10.1000/taken")
     paper = PaperFactory(arxiv_id="2405.00006")
 
@@ -509,7 +509,7 @@ def test_an_edit_cannot_take_another_papers_identifier(curator_api) -> None:  # 
     assert paper.arxiv_id == "2405.00006"
 
 
-def test_a_full_update_and_a_delete(curator_api) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_update_and_a_delete(curator_api) -> None:
     paper = PaperFactory(title="To replace", venue="Old venue")
 
     put = curator_api.put(
