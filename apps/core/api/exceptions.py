@@ -9,6 +9,7 @@ become 4xx answers here instead of 500s.
 import logging
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, serializers, status
@@ -56,7 +57,10 @@ def _translate(exc: Exception) -> Exception:
         return Conflict(f"Still in use, so it cannot be deleted: {exc.args[0]}")
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            return exceptions.ValidationError(exc.message_dict)
+            errors = dict(exc.message_dict)
+            if NON_FIELD_ERRORS in errors:
+                errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
+            return exceptions.ValidationError(errors)
         return exceptions.ValidationError({"non_field_errors": exc.messages})
     return exc
 

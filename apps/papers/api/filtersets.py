@@ -31,16 +31,19 @@ class AuthorFilterSet(django_filters.FilterSet):
 class PlacementFilterSet(django_filters.FilterSet):
     paper = django_filters.NumberFilter(field_name="paper_id", min_value=1, label="Paper id")
     phase = MultipleFilter(
-        field_name="phase", to_field_name="slug", queryset=Phase.objects.all(), label="Phase (slug)"
+        field_name="phase__slug",
+        to_field_name="slug",
+        queryset=Phase.objects.all(),
+        label="Phase (slug)",
     )
     challenge = MultipleFilter(
-        field_name="challenge",
+        field_name="challenge__slug",
         to_field_name="slug",
         queryset=Challenge.objects.all(),
         label="Challenge (slug)",
     )
     direction = MultipleFilter(
-        field_name="direction",
+        field_name="direction__slug",
         to_field_name="slug",
         queryset=ResearchDirection.objects.all(),
         label="Research direction (slug)",
