@@ -14,8 +14,18 @@ class IngestRunSerializer(SelectableFieldsSerializer, serializers.ModelSerialize
     progress = serializers.SerializerMethodField(
         help_text="Share of the expected records seen (0 to 1); null while the total is unknown."
     )
-    requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    source = serializers.SlugRelatedField(slug_field="name", read_only=True)
+    requested_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Username of the curator who asked for the run (null for scheduled runs).",
+    )
+    source = serializers.SlugRelatedField(
+        slug_field="name",
+        read_only=True,
+        allow_null=True,
+        help_text="Name of the harvest source, for scheduled harvests.",
+    )
 
     class Meta:
         model = IngestRun

@@ -1,6 +1,5 @@
 """Papers, authors and placements as the API shows and takes them."""
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -118,7 +117,7 @@ class PaperSerializer(SelectableFieldsSerializer):
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_relevance(self, paper: Paper) -> float | None:
         relevance = getattr(paper, "relevance", None)
         return None if relevance is None else round(float(relevance), 6)

@@ -352,6 +352,7 @@ class StatsView(generics.GenericAPIView):
     serializer_class = StatsSerializer
     pagination_class = None
     throttle_search_params = ("q",)
+    filters_in_schema = True
 
     @extend_schema(
         summary="Count included papers by phase, challenge, direction or year",
