@@ -519,3 +519,62 @@ def test_a_full_update_and_a_delete(curator_api) -> None:
     assert (put.json()["title"], put.json()["venue"]) == ("Replaced", "ICSE 2025")
     assert curator_api.delete(f"{URL}{paper.pk}/").status_code == 204
     assert not Paper.objects.filter(pk=paper.pk).exists()
+
+
+def test_the_fast_paper_rendering_equals_drfs_generic_rendering(rf):
+    from rest_framework import serializers
+    from rest_framework.request import Request
+
+    from apps.papers.api.relations import attach_relations
+    from apps.papers.api.serializers import PaperSerializer
+    from apps.papers.search import search_papers
+
+    paper = PaperFactory(
+        authors=["Ada Lovelace", "Alan Turing"],
+        doi="10.1000/fast",
+        arxiv_versions=[{"version": 1, "date": "2024-01-02T00:00:00+00:00"}, {"version": 2}],
+        bibtex_fields={"note": "kept", "pages": "1--10"},
+        curator_edited_fields=["title"],
+        revised_at=datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC),
+        venue="ICSE",
+    )
+    paper.categories.add(CategoryFactory(code="cs.SE"))
+    PlacementFactory(paper=paper, challenge=ChallengeFactory())
+    request = Request(rf.get("/api/v1/papers/"))
+    found = search_papers(Paper.objects.filter(pk=paper.pk), "lovelace").get()
+    attach_relations([found], user=request.user, request=request)
+    serializer = PaperSerializer(found, context={"request": request})
+
+    generic = serializers.Serializer.to_representation(serializer, found)
+
+    assert serializer.data == generic
+    assert generic["relevance"] > 0
+    assert generic["arxiv_versions"][1] == {"version": 2, "date": None}
+    assert set(generic) == set(PaperSerializer._declared_fields)
+
+
+def test_search_pages_count_all_matches(anon):
+    PaperFactory.create_batch(7, title="Fuzzing compilers")
+    PaperFactory.create_batch(3, title="Something else")
+
+    first = anon.get(URL, {"q": "fuzzing", "page_size": 3}).json()
+    last = anon.get(URL, {"q": "fuzzing", "page_size": 3, "page": 3}).json()
+
+    assert (first["count"], len(first["results"]), first["previous"]) == (7, 3, None)
+    assert "page=2" in first["next"]
+    assert (last["count"], len(last["results"]), last["next"]) == (7, 1, None)
+    assert anon.get(URL, {"q": "fuzzing", "page_size": 3, "page": 4}).status_code == 404
+    nothing = anon.get(URL, {"q": "zzzunmatched"}).json()
+    assert (nothing["count"], nothing["results"], nothing["next"]) == (0, [], None)
+
+
+@pytest.mark.postgres
+def test_the_search_vector_stays_in_the_row():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'papers_paper'::regclass "
+            "AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone() == ("m",)  # MAIN: ranking never needs a TOAST lookup

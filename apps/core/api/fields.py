@@ -40,15 +40,20 @@ class SelectableFieldsSerializer(serializers.Serializer):
 
     def get_fields(self) -> dict:
         fields = super().get_fields()
-        selected = self.context.get("selected_fields")
+        selected = self.selected_names()
         if selected is None:
             return fields
+        return {name: field for name, field in fields.items() if name in selected}
+
+    def selected_names(self) -> list[str] | None:
+        """The fields `?fields=` kept, if this is the outermost row serializer; else None."""
+        selected = self.context.get("selected_fields")
+        if selected is None:
+            return None
         root = self.parent is None or (
             isinstance(self.parent, serializers.ListSerializer) and self.parent.parent is None
         )
-        if not root:
-            return fields
-        return {name: field for name, field in fields.items() if name in selected}
+        return selected if root else None
 
 
 class FieldSelectionMixin:
@@ -62,6 +67,9 @@ class FieldSelectionMixin:
         if cached is not False:
             return cached
         raw = request.query_params.get(FIELDS_PARAM)
+        if raw is None:
+            self._selected_fields = None
+            return None
         serializer_class = self.get_serializer_class()  # type: ignore[attr-defined]
         self._selected_fields = parse_fields(raw, serializer_class().fields.keys())
         return self._selected_fields
@@ -104,8 +112,21 @@ class LinkField(serializers.Field):
         template = templates.get(self.view_name)
         if template is None:
             kwarg = "slug" if self.lookup_field == "slug" else "pk"
-            path = reverse(self.view_name, kwargs={kwarg: _MARK})
-            request = self.context.get("request")
-            template = request.build_absolute_uri(path) if request is not None else path
+            template = UrlTemplate(self.view_name, self.context.get("request"), kwarg).template
             templates[self.view_name] = template
         return template
+
+
+class UrlTemplate:
+    """An object URL with the key left open: reversed once, filled in per row."""
+
+    def __init__(self, view_name: str, request: object | None, kwarg: str = "pk") -> None:
+        path = reverse(view_name, kwargs={kwarg: _MARK})
+        self.template = (
+            request.build_absolute_uri(path)  # type: ignore[attr-defined]
+            if request is not None
+            else path
+        )
+
+    def __call__(self, key: object) -> str:
+        return self.template.replace(_MARK, quote(str(key), safe=""))

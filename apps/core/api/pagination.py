@@ -59,7 +59,7 @@ class PageOrCursorPagination(BasePagination):
 
     # --- numbered pages -----------------------------------------------------------------
 
-    def _numbered_page(self, queryset: QuerySet, request: Request) -> list:
+    def _page_number(self, request: Request) -> int:
         raw = request.query_params.get(self.page_query_param, "1")
         try:
             number = int(raw)
@@ -67,6 +67,10 @@ class PageOrCursorPagination(BasePagination):
             raise ValidationError({"page": ["A page number is a positive integer."]}) from None
         if number < 1:
             raise ValidationError({"page": ["A page number is a positive integer."]})
+        return number
+
+    def _numbered_page(self, queryset: QuerySet, request: Request) -> list:
+        number = self._page_number(request)
         paginator = Paginator(queryset, self.size)
         try:
             page = paginator.page(number)
@@ -75,18 +79,20 @@ class PageOrCursorPagination(BasePagination):
                 f"Page {number} is past the last page ({paginator.num_pages})."
             ) from None
         self.count = paginator.count
-        rows = list(page)
+        self._links(request, number, has_next=page.has_next())
+        return list(page)
+
+    def _links(self, request: Request, number: int, *, has_next: bool) -> None:
         url = request.build_absolute_uri()
         self.next = (
-            replace_query_param(url, self.page_query_param, number + 1) if page.has_next() else None
+            replace_query_param(url, self.page_query_param, number + 1) if has_next else None
         )
-        if not page.has_previous():
+        if number == 1:
             self.previous = None
         elif number == 2:
             self.previous = remove_query_param(url, self.page_query_param)
         else:
             self.previous = replace_query_param(url, self.page_query_param, number - 1)
-        return rows
 
     # --- cursor pages -------------------------------------------------------------------
 
