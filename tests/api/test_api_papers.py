@@ -569,12 +569,21 @@ def test_search_pages_count_all_matches(anon):
 
 
 @pytest.mark.postgres
-def test_the_search_vector_stays_in_the_row():
+def test_the_search_tuning_is_in_place(anon):
     from django.db import connection
 
+    PaperFactory(title="Fuzzing compilers")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT attstorage FROM pg_attribute WHERE attrelid = 'papers_paper'::regclass "
             "AND attname = 'search_vector'"
         )
         assert cursor.fetchone() == ("m",)  # MAIN: ranking never needs a TOAST lookup
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'papers_paper_search_included_gin'"
+        )
+        (definition,) = cursor.fetchone()
+    # the public's searches (status = 'included') need no AND with the status index
+    assert "USING gin (search_vector)" in definition
+    assert "WHERE ((status)::text = 'included'::text)" in definition
+    assert found(anon, q="fuzzing") == ["Fuzzing compilers"]
