@@ -189,3 +189,24 @@ settings_for_cases = hypothesis_settings(
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/", "/api/v1/papers/", "/api/v1/phases/", "/api/v1/stats/?group_by=phase"],
+)
+def test_the_browsable_api_renders_for_people(anon, curator_api, seeded, url):
+    for client in (anon, curator_api):
+        response = client.get(url, HTTP_ACCEPT="text/html")
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith("text/html")
+        assert b"sellm" in response.content or b"Api Root" in response.content
+
+
+@pytest.mark.parametrize("url", ["/api/v1/papers/", "/api/v1/phases/", "/api/v1/placements/"])
+def test_options_describe_the_endpoint(anon, curator_api, seeded, url):
+    assert anon.options(url).status_code == 200
+    described = curator_api.options(url).json()
+    assert described["name"]
+    post = described["actions"]["POST"]
+    assert not all(field["read_only"] for field in post.values())  # the write fields

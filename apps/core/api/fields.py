@@ -130,3 +130,31 @@ class UrlTemplate:
 
     def __call__(self, key: object) -> str:
         return self.template.replace(_MARK, quote(str(key), safe=""))
+
+
+class ReadWriteSerializersMixin:
+    """Reads answer with `serializer_class`; creates and edits take `write_serializer_class`.
+
+    The write serializer is also what OPTIONS and the browsable API's forms describe; answers
+    to writes use `read_serializer` (the same shape as a read).
+    """
+
+    write_serializer_class: type[serializers.Serializer] | None = None
+    _WRITE_FORMS = frozenset({"create", "update", "partial_update", "metadata", "list", "retrieve"})
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        request = getattr(self, "request", None)
+        if (
+            self.write_serializer_class is not None
+            and request is not None
+            and request.method in ("POST", "PUT", "PATCH")
+            and getattr(self, "action", None) in self._WRITE_FORMS
+        ):
+            return self.write_serializer_class
+        return super().get_serializer_class()  # type: ignore[misc]
+
+    def read_serializer(self, *args: object, **kwargs: object) -> serializers.Serializer:
+        kwargs.setdefault("context", self.get_serializer_context())  # type: ignore[attr-defined]
+        # The class's own: an extra action (accept, reject) sets its input serializer on the
+        # instance.
+        return type(self).serializer_class(*args, **kwargs)  # type: ignore[attr-defined]

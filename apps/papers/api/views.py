@@ -14,7 +14,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.api.fields import FieldSelectionMixin
+from apps.core.api.fields import FieldSelectionMixin, ReadWriteSerializersMixin
 from apps.papers.api.filtersets import AuthorFilterSet, PlacementFilterSet
 from apps.papers.api.relations import attach_relations
 from apps.papers.api.renderers import BibTeXRenderer, CSLJSONRenderer, ExportRenderer
@@ -108,10 +108,11 @@ EXPORT_NOTE = (
     ),
     destroy=extend_schema(summary="Delete a paper (curators)", responses={204: None}),
 )
-class PaperViewSet(FieldSelectionMixin, viewsets.ModelViewSet):
+class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet):
     """Papers: the public sees included ones, curators all (and may filter by status)."""
 
     serializer_class = PaperSerializer
+    write_serializer_class = PaperWriteSerializer
     filterset_class = PaperFilterSet
     throttle_search_params = ("q",)
     export_renderer_classes = (BibTeXRenderer, CSLJSONRenderer)
@@ -185,7 +186,7 @@ class PaperViewSet(FieldSelectionMixin, viewsets.ModelViewSet):
 
     def answer(self, paper: Paper, code: int) -> Response:
         fresh = self.attach([papers_visible_to(self.request.user).get(pk=paper.pk)])[0]
-        data = self.get_serializer(fresh).data
+        data = self.read_serializer(fresh).data
         return Response(data, status=code, headers={"Location": data["url"]})
 
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
@@ -241,11 +242,12 @@ class PaperViewSet(FieldSelectionMixin, viewsets.ModelViewSet):
         responses={200: PlacementSerializer},
     ),
 )
-class PlacementViewSet(FieldSelectionMixin, viewsets.ModelViewSet):
+class PlacementViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet):
     """Placements: the public sees accepted ones of included papers; curators see all, and
     accept or reject suggestions."""
 
     serializer_class = PlacementSerializer
+    write_serializer_class = PlacementWriteSerializer
     filterset_class = PlacementFilterSet
 
     def get_queryset(self) -> QuerySet[Placement]:
@@ -258,7 +260,7 @@ class PlacementViewSet(FieldSelectionMixin, viewsets.ModelViewSet):
 
     def answer(self, placement: Placement, code: int) -> Response:
         fresh = self.get_queryset().get(pk=placement.pk)
-        return Response(self.get_serializer(fresh).data, status=code)
+        return Response(self.read_serializer(fresh).data, status=code)
 
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
         payload = PlacementWriteSerializer(data=request.data)
@@ -302,9 +304,6 @@ class PlacementViewSet(FieldSelectionMixin, viewsets.ModelViewSet):
         placement = self.get_object()
         placement_review(placements=[placement], accept=accept, actor=self.request.user)
         return self.answer(placement, status.HTTP_200_OK)
-
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        return PlacementSerializer
 
 
 @extend_schema_view(

@@ -7,7 +7,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.api.fields import FieldSelectionMixin
+from apps.core.api.fields import FieldSelectionMixin, ReadWriteSerializersMixin
 from apps.core.query import subquery_count
 from apps.papers.models import Paper, Placement
 from apps.papers.services import taxonomy_item_edit
@@ -65,20 +65,16 @@ def taxonomy_schema(read: type, write: type, noun: str):  # type: ignore[no-unty
     )
 
 
-class TaxonomyViewSet(FieldSelectionMixin, viewsets.ModelViewSet):
+class TaxonomyViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet):
     """Shared behaviour: lookup by slug, reads with counts, writes through services."""
 
     lookup_field = "slug"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
-    read_serializer_class: type[serializers.Serializer]
     write_serializer_class: type[serializers.Serializer]
-
-    def get_serializer_class(self) -> type[serializers.Serializer]:
-        return self.read_serializer_class
 
     def _answer(self, item: Phase | Challenge | ResearchDirection, code: int) -> Response:
         fresh = self.get_queryset().get(pk=item.pk)
-        return Response(self.get_serializer(fresh).data, status=code)
+        return Response(self.read_serializer(fresh).data, status=code)
 
     def create(self, request: Request, *args: object, **kwargs: object) -> Response:
         payload = self.write_serializer_class(
@@ -112,7 +108,7 @@ class PhaseViewSet(TaxonomyViewSet):
     """The six lifecycle phases (and any curators add), in lifecycle order."""
 
     queryset = Phase.objects.all()
-    read_serializer_class = PhaseSerializer
+    serializer_class = PhaseSerializer
     write_serializer_class = PhaseWriteSerializer
 
     def get_queryset(self) -> QuerySet[Phase]:
@@ -128,7 +124,7 @@ class ChallengeViewSet(TaxonomyViewSet):
     """Key challenges of the phases."""
 
     queryset = Challenge.objects.all()
-    read_serializer_class = ChallengeSerializer
+    serializer_class = ChallengeSerializer
     write_serializer_class = ChallengeWriteSerializer
     filterset_class = ChallengeFilterSet
 
@@ -145,7 +141,7 @@ class DirectionViewSet(TaxonomyViewSet):
     """Research directions of the phases and the challenges each addresses."""
 
     queryset = ResearchDirection.objects.all()
-    read_serializer_class = DirectionSerializer
+    serializer_class = DirectionSerializer
     write_serializer_class = DirectionWriteSerializer
     filterset_class = DirectionFilterSet
 
