@@ -5,7 +5,7 @@ papers and accepted placements only — in lists, details, nested rows, counts a
 Writes are for curators and go through `apps.papers.services`.
 """
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status, viewsets
@@ -254,6 +254,7 @@ class PlacementViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.
         return (
             placements_visible_to(self.request.user)
             .for_display()
+            .order_by("-id")  # newest first: the pk index serves it, whatever the table size
             .select_related("paper")
             .defer("paper__abstract", "paper__bibtex_fields", "paper__arxiv_versions")
         )
@@ -319,7 +320,8 @@ class AuthorViewSet(FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
         return AuthorDetailSerializer if self.action == "retrieve" else AuthorSerializer
 
     def get_queryset(self) -> QuerySet[Author]:
-        authors = Author.objects.with_paper_count()
+        # Alphabetical by folded name (accents ignored), which its unique index serves.
+        authors = Author.objects.order_by("name_key", "id")
         if is_curator(self.request.user):
             return authors
         public = Authorship.objects.filter(
@@ -327,8 +329,25 @@ class AuthorViewSet(FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
         )
         return authors.filter(Exists(public))
 
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Counted for the page only, in one grouped query: a count annotation on the whole
+        # filtered list was computed for every author before sorting (0.7 s for 60,000).
+        counts = dict(
+            Authorship.objects.filter(author__in=page, paper__status=Paper.Status.INCLUDED)
+            .order_by()
+            .values_list("author_id")
+            .annotate(n=Count("paper_id", distinct=True))
+        )
+        for author in page:
+            author.paper_count = counts.get(author.pk, 0)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         author = self.get_object()
+        author.paper_count = (
+            Paper.objects.included().filter(authorships__author=author).distinct().count()
+        )
         author.visible_papers = list(
             papers_visible_to(request.user)
             .filter(authorships__author=author)

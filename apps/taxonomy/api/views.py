@@ -1,15 +1,13 @@
 """Phases, challenges and research directions: read by anyone (by slug), written by
 curators through the taxonomy services."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api.fields import FieldSelectionMixin, ReadWriteSerializersMixin
-from apps.core.query import subquery_count
-from apps.papers.models import Paper, Placement
 from apps.papers.services import taxonomy_item_edit
 from apps.taxonomy.api.filtersets import ChallengeFilterSet, DirectionFilterSet
 from apps.taxonomy.api.serializers import (
@@ -22,28 +20,6 @@ from apps.taxonomy.api.serializers import (
 )
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 from apps.taxonomy.services import taxonomy_item_create, taxonomy_item_delete
-
-
-def included_paper_count(relation: str):  # type: ignore[no-untyped-def]
-    """Per-row count of included papers with an accepted placement on the row.
-
-    The same for every user: the counts describe the public knowledge base.
-    """
-    return subquery_count(
-        Placement,
-        relation,
-        distinct="paper",
-        review_state=Placement.ReviewState.ACCEPTED,
-        paper__status=Paper.Status.INCLUDED,
-    )
-
-
-def counted_challenges() -> QuerySet[Challenge]:
-    return Challenge.objects.annotate(paper_count=included_paper_count("challenge"))
-
-
-def counted_directions() -> QuerySet[ResearchDirection]:
-    return ResearchDirection.objects.annotate(paper_count=included_paper_count("direction"))
 
 
 def taxonomy_schema(read: type, write: type, noun: str):  # type: ignore[no-untyped-def]
@@ -112,11 +88,7 @@ class PhaseViewSet(TaxonomyViewSet):
     write_serializer_class = PhaseWriteSerializer
 
     def get_queryset(self) -> QuerySet[Phase]:
-        return Phase.objects.annotate(paper_count=included_paper_count("phase")).prefetch_related(
-            "status_topics",
-            Prefetch("challenges", queryset=counted_challenges()),
-            Prefetch("directions", queryset=counted_directions()),
-        )
+        return Phase.objects.prefetch_related("status_topics", "challenges", "directions")
 
 
 @taxonomy_schema(ChallengeSerializer, ChallengeWriteSerializer, "challenge")
@@ -129,11 +101,7 @@ class ChallengeViewSet(TaxonomyViewSet):
     filterset_class = ChallengeFilterSet
 
     def get_queryset(self) -> QuerySet[Challenge]:
-        return (
-            counted_challenges()
-            .select_related("phase")
-            .prefetch_related(Prefetch("directions", queryset=counted_directions()))
-        )
+        return Challenge.objects.select_related("phase").prefetch_related("directions")
 
 
 @taxonomy_schema(DirectionSerializer, DirectionWriteSerializer, "research direction")
@@ -146,8 +114,4 @@ class DirectionViewSet(TaxonomyViewSet):
     filterset_class = DirectionFilterSet
 
     def get_queryset(self) -> QuerySet[ResearchDirection]:
-        return (
-            counted_directions()
-            .select_related("phase")
-            .prefetch_related(Prefetch("challenges", queryset=counted_challenges()))
-        )
+        return ResearchDirection.objects.select_related("phase").prefetch_related("challenges")
