@@ -220,3 +220,21 @@ def test_a_wrong_token_is_401_even_for_reads(world):
 
     assert response.status_code == 401
     assert response.json()["detail"] == "Invalid token."
+
+
+def test_a_curator_writes_with_a_session_and_its_csrf_token(curator_user):
+    from rest_framework.test import APIClient
+
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(curator_user)
+    payload = {"title": "Written in a browser session"}
+
+    refused = browser.post("/api/v1/papers/", payload, format="json")
+    browser.get("/admin/")  # any page that sets the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    accepted = browser.post("/api/v1/papers/", payload, format="json", HTTP_X_CSRFTOKEN=token)
+
+    assert refused.status_code == 403
+    assert "CSRF" in refused.json()["detail"]
+    assert accepted.status_code == 201
+    assert Paper.objects.filter(title="Written in a browser session").count() == 1
