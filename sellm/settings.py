@@ -224,18 +224,60 @@ BIBTEX_SYNC_MAX_ENTRIES = env.int("BIBTEX_SYNC_MAX_ENTRIES", default=300)
 # --- REST API ---------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # Anyone reads the public knowledge base; only curators write (apps.core.api.permissions).
+    "DEFAULT_PERMISSION_CLASSES": ["apps.core.api.permissions.IsCuratorOrReadOnly"],
+    # Token first: an anonymous write then answers 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.core.api.negotiation.FormatNegotiation",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageOrCursorPagination",
+    "PAGE_SIZE": 25,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.core.api.throttling.AnonThrottle",
+        "apps.core.api.throttling.UserThrottle",
+        "apps.core.api.throttling.SearchExportThrottle",
+    ],
+    # Requests per client; counted in the cache, so production shares them through Redis.
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/minute"),
+        "user": env.str("API_THROTTLE_USER", default="600/minute"),
+        "search": env.str("API_THROTTLE_SEARCH", default="30/minute"),
+        "export": env.str("API_THROTTLE_EXPORT", default="10/minute"),
+    },
+    # Proxies in front of the web processes; the client address is taken that many hops back
+    # in X-Forwarded-For. 0 trusts only the socket address, so clients cannot dodge throttling
+    # by sending their own X-Forwarded-For.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "EXCEPTION_HANDLER": "apps.core.api.exceptions.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.SellmAutoSchema",
+    "DEFAULT_VERSIONING_CLASS": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "sellm API",
-    "DESCRIPTION": "The knowledge base of software engineering for large language models.",
+    "DESCRIPTION": (
+        "The knowledge base of software engineering for large language models: the survey's "
+        "lifecycle phases, their challenges and research directions, and the papers behind "
+        "them. Anyone reads; curators write with a token (`Authorization: Token <key>`). "
+        "Lists page with `page`/`page_size` or, for full scans, `cursor=*`; paper lists also "
+        "export as BibTeX (`format=bibtex`) and CSL-JSON (`format=csljson`)."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PaperStatusEnum": "apps.papers.models.Paper.Status",
+        "DirectionStatusEnum": "apps.taxonomy.models.ResearchDirection.Status",
+        "IngestRunStatusEnum": "apps.ingestion.models.IngestRun.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

@@ -1,11 +1,18 @@
 """Top-level URLs: admin, the REST API under /api/v1/, and the researchers' HTML pages."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core.api.views import api_not_found, my_api_token
 
 urlpatterns = [
+    path("admin/api-token/", admin.site.admin_view(my_api_token), name="admin-api-token"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("sellm.api_router")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", api_not_found),
 ]
 
 # --- Researchers' HTML pages and Atom feeds (issue 4) ---------------------------------------

@@ -8,6 +8,7 @@ placements only. Each is an EXISTS subquery, so no filter multiplies rows or nee
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
+from drf_spectacular.drainage import set_override
 
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Category, Paper
@@ -74,6 +75,12 @@ class MultipleFilter(django_filters.ModelMultipleChoiceFilter):
     """A repeatable or comma-separated parameter naming rows; OR between the values."""
 
     field_class = CommaSeparatedChoiceField
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        # The OpenAPI schema cannot infer "a slug (or code)" from the model; say it, and keep
+        # the label as the parameter's description.
+        set_override(self, "field", {"type": "string", "description": str(self.label or "")})
 
 
 class PlacedInFilter(MultipleFilter):

@@ -50,9 +50,12 @@ def search_papers(queryset: models.QuerySet, text: str) -> models.QuerySet:
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
         vector = StoredSearchVector()
         # `vector = query` compiles to `search_vector @@ websearch_to_tsquery(…)`: the GIN index.
-        return queryset.annotate(
-            search_document=vector, relevance=SearchRank(vector, query)
-        ).filter(search_document=query)
+        # An alias, not an annotation: the vector is matched on, never sent back with the rows.
+        return (
+            queryset.alias(search_document=vector)
+            .annotate(relevance=SearchRank(vector, query))
+            .filter(search_document=query)
+        )
     return _search_portable(queryset, text)
 
 

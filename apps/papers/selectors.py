@@ -173,3 +173,24 @@ def category_counts(papers: QuerySet[Paper], *, limit: int = 20) -> list[dict]:
         .order_by("-count", "category")[:limit]
     )
     return [dict(row) for row in rows]
+
+
+def taxonomy_paper_counts() -> dict[str, dict[int, int]]:
+    """Included papers with an accepted placement, counted per phase, challenge and direction.
+
+    `{"phase": {phase_id: n}, "challenge": {…}, "direction": {…}}`, three grouped queries
+    whatever the size of the taxonomy (a paper placed twice in one phase counts once there).
+    Items without papers are absent. The same for every user: it describes the public
+    knowledge base.
+    """
+    placements = Placement.objects.accepted().filter(paper__status=Paper.Status.INCLUDED)
+    counts: dict[str, dict[int, int]] = {}
+    for level in ("phase", "challenge", "direction"):
+        rows = (
+            placements.filter(**{f"{level}__isnull": False})
+            .order_by()
+            .values_list(f"{level}_id")
+            .annotate(n=Count("paper_id", distinct=True))
+        )
+        counts[level] = dict(rows)
+    return counts

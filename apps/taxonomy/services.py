@@ -5,10 +5,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
 from apps.core.exceptions import ApplicationError
 from apps.core.models import CuratedModel
+from apps.core.services import curated_save
 from apps.taxonomy.models import Challenge, Phase, Provenance, ResearchDirection, StatusTopic
 
 SURVEY_TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "survey-taxonomy.yaml"
@@ -167,3 +169,87 @@ def _item_values(item: dict, phase: Phase, position: int) -> dict[str, models.Mo
         "provenance": item.get("provenance", Provenance.SURVEY),
         "position": position,
     }
+
+
+# --- Curators' edits through the API ------------------------------------------------------
+
+TaxonomyItem = Phase | Challenge | ResearchDirection
+
+
+class TaxonomyItemInUse(ApplicationError):
+    """A taxonomy item cannot be deleted while other rows still point at it."""
+
+    status_code = 409
+
+
+def _set_challenges(item: TaxonomyItem, challenges: list[Challenge] | None) -> bool:
+    if challenges is None or not isinstance(item, ResearchDirection):
+        return False
+    wanted = {challenge.pk for challenge in challenges}
+    if wanted == set(item.challenges.values_list("pk", flat=True)):
+        return False
+    item.challenges.set(wanted)
+    return True
+
+
+@transaction.atomic
+def taxonomy_item_create(
+    *, model: type[TaxonomyItem], data: dict[str, Any], actor: AbstractBaseUser | None
+) -> TaxonomyItem:
+    """A curator adds a phase, challenge or direction (`data` holds its fields; a direction's
+    `challenges` is a list of Challenge rows). Every given field counts as curator-edited, so a
+    later survey load never overwrites it. Not idempotent: a second call with the same slug
+    fails validation (slugs are unique)."""
+    data = dict(data)
+    challenges = data.pop("challenges", None)
+    if model is not Phase:
+        data.setdefault("provenance", Provenance.CURATED)
+    item = model(**data)
+    item._history_user = actor  # type: ignore[union-attr]
+    curated_save(instance=item, changed_fields=[name for name in data if name != "provenance"])
+    _set_challenges(item, challenges)
+    return item
+
+
+@transaction.atomic
+def taxonomy_item_update(
+    *, item: TaxonomyItem, data: dict[str, Any], actor: AbstractBaseUser | None
+) -> tuple[TaxonomyItem, list[str]]:
+    """A curator edits a taxonomy item; the changed fields are protected from the survey
+    loader. Returns (item, names of the fields that changed). Safe to call twice: the second
+    call changes nothing."""
+    data = dict(data)
+    challenges = data.pop("challenges", None)
+    changed = [name for name, value in data.items() if getattr(item, name) != value]
+    for name in changed:
+        setattr(item, name, data[name])
+    if changed:
+        item._history_user = actor  # type: ignore[union-attr]
+        curated_save(instance=item, changed_fields=changed)
+    if _set_challenges(item, challenges):
+        changed.append("challenges")
+    return item, changed
+
+
+@transaction.atomic
+def taxonomy_item_delete(*, item: TaxonomyItem, actor: AbstractBaseUser | None) -> None:
+    """Delete a taxonomy item nothing points at any more; raise TaxonomyItemInUse (naming what
+    still uses it) otherwise. A direction's links to challenges go with it."""
+    try:
+        with transaction.atomic():
+            item._history_user = actor  # type: ignore[union-attr]
+            item.delete()
+    except (models.ProtectedError, models.RestrictedError) as error:
+        users: dict[str, int] = {}
+        for row in (
+            error.protected_objects
+            if isinstance(error, models.ProtectedError)
+            else error.restricted_objects
+        ):
+            label = str(row._meta.verbose_name_plural)
+            users[label] = users.get(label, 0) + 1
+        found = ", ".join(f"{count} {label}" for label, count in sorted(users.items()))
+        raise TaxonomyItemInUse(
+            f"{type(item)._meta.verbose_name} {item.slug!r} is still used by {found}; "
+            "move or delete those first."
+        ) from error

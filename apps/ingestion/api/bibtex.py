@@ -7,14 +7,14 @@ with the per-entry report); larger ones import in the background (202; poll the 
 
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import APIException
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from apps.core.api.exceptions import ErrorSerializer
+from apps.core.api.permissions import IsCurator
 from apps.ingestion.bibtex.parser import (
     BibtexInputError,
     BibtexTooLargeError,
@@ -35,17 +35,6 @@ class BadBibtex(APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The file is not BibTeX."
     default_code = "invalid_bibtex"
-
-
-class IsBibtexCurator(permissions.BasePermission):
-    """Curators only: adding imports to create them, viewing imports to read them."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        if not (user and user.is_authenticated):
-            return False
-        action = "view" if request.method in permissions.SAFE_METHODS else "add"
-        return user.has_perm(f"ingestion.{action}_bibteximport")
 
 
 class BibtexImportRequestSerializer(serializers.Serializer):
@@ -125,11 +114,6 @@ REPORT = inline_serializer(
         "entries": serializers.ListField(child=serializers.DictField()),
     },
 )
-ERROR = inline_serializer("BibtexImportError", fields={"detail": serializers.CharField()})
-
-
-class BibtexImportPagination(PageNumberPagination):
-    page_size = 50
 
 
 class BibtexImportViewSet(
@@ -139,9 +123,8 @@ class BibtexImportViewSet(
 
     queryset = BibtexImport.objects.select_related("run", "run__requested_by").defer("text")
     serializer_class = BibtexImportSerializer
-    permission_classes = (IsBibtexCurator,)
+    permission_classes = (IsCurator,)
     parser_classes = (MultiPartParser, FormParser, JSONParser)
-    pagination_class = BibtexImportPagination
 
     @extend_schema(
         request={
@@ -156,10 +139,8 @@ class BibtexImportViewSet(
             202: OpenApiResponse(
                 BibtexImportSerializer, description="Importing in the background: poll it."
             ),
-            400: OpenApiResponse(ERROR, description="Not a BibTeX file (or no file)."),
-            401: OpenApiResponse(ERROR, description="Not logged in."),
-            403: OpenApiResponse(ERROR, description="Not a curator."),
-            413: OpenApiResponse(ERROR, description="Over BIBTEX_MAX_BYTES."),
+            400: OpenApiResponse(ErrorSerializer, description="Not a BibTeX file (or no file)."),
+            413: OpenApiResponse(ErrorSerializer, description="Over BIBTEX_MAX_BYTES."),
         },
     )
     def create(self, request: Request) -> Response:

@@ -10,9 +10,20 @@ from django.utils import timezone
 from apps.core.exceptions import ApplicationError
 from apps.core.history import history_snapshot
 from apps.core.services import curated_save
-from apps.papers.models import Paper, Placement
-from apps.papers.services.upsert import AUTHOR_SEPARATOR, AUTHORS, title_key
+from apps.core.text import collapse_whitespace
+from apps.papers.models import Authorship, Category, Paper, Placement
+from apps.papers.records import AuthorRecord, PaperRecord
+from apps.papers.services.upsert import (
+    AUTHOR_SEPARATOR,
+    AUTHORS,
+    CATEGORIES,
+    author_get_or_create_many,
+    author_key,
+    paper_upsert_many,
+    title_key,
+)
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
+from apps.taxonomy.services import taxonomy_item_update
 
 Target = Phase | Challenge | ResearchDirection
 
@@ -337,3 +348,171 @@ def placement_add_many(*, proposals: Sequence[PlacementProposal]) -> int:
             for p in proposals
         )
     return len(rows)
+
+
+# --- Curators' edits through the API ------------------------------------------------------
+
+# Fields of a paper a curator may set by hand (besides status, authors and categories).
+EDITABLE_FIELDS = (
+    "arxiv_id",
+    "doi",
+    "title",
+    "abstract",
+    "published_at",
+    "revised_at",
+    "year",
+    "primary_category",
+    "journal_ref",
+    "venue",
+    "comment",
+    "license",
+    "bibtex_key",
+    "bibtex_type",
+)
+
+
+@transaction.atomic
+def paper_create(*, data: dict, actor: AbstractBaseUser | None) -> tuple[Paper, bool]:
+    """A curator adds a paper by hand (`data`: EDITABLE_FIELDS, `authors` as names,
+    `categories` as codes, `status` and `status_reason`).
+
+    It goes through the same matching as every import: a paper that already exists (same
+    arXiv id, DOI, or title + year + first author) is not duplicated — it only gains the
+    fields it lacked, and (paper, False) comes back. A new paper is (paper, True), and every
+    field the curator gave is protected from later ingestion. Safe to call twice.
+    """
+    data = dict(data)
+    status = data.pop("status", Paper.Status.INBOX)
+    reason = data.pop("status_reason", "")
+    if status == Paper.Status.EXCLUDED and not reason.strip():
+        raise ApplicationError("Say why the paper is excluded (status_reason).")
+    record = PaperRecord(
+        authors=[AuthorRecord(name) for name in data.get("authors", [])],
+        categories=list(data.get("categories", [])),
+        label="the paper sent",
+        **{name: data[name] for name in EDITABLE_FIELDS if name in data},
+    )
+    outcome = paper_upsert_many(
+        records=[record],
+        source=Paper.Source.MANUAL,
+        status=Paper.Status.INCLUDED if status == Paper.Status.INCLUDED else Paper.Status.INBOX,
+        actor=actor,
+    ).outcomes[0]
+    if outcome.action == "failed":
+        raise ApplicationError(f"The paper cannot be added: {outcome.reason}.")
+    paper = Paper.objects.get(pk=outcome.paper_id)
+    if outcome.action != "created":
+        return paper, False
+    given = {AUTHORS if n == "authors" else CATEGORIES if n == "categories" else n for n in data}
+    paper._history_user = actor
+    curated_save(instance=paper, changed_fields=sorted(given))
+    if status == Paper.Status.EXCLUDED:
+        paper_exclude(papers=[paper], reason=reason, actor=actor)
+        paper.refresh_from_db()
+    return paper, True
+
+
+@transaction.atomic
+def paper_authors_replace(
+    *, paper: Paper, names: list[str], actor: AbstractBaseUser | None
+) -> bool:
+    """Replace a paper's author list with `names` (in order; blanks and repeats dropped) and
+    protect it from ingestion. Returns whether the list changed; safe to call twice."""
+    cleaned: dict[str, str] = {}
+    for name in names:
+        name = collapse_whitespace(name)
+        if author_key(name) and author_key(name) not in cleaned:
+            cleaned[author_key(name)] = name
+    current = [a.author.name_key for a in paper.authorships.select_related("author")]
+    if current == list(cleaned):
+        return False
+    authors = author_get_or_create_many(cleaned)
+    paper.authorships.all().delete()
+    Authorship.objects.bulk_create(
+        Authorship(paper=paper, author=authors[key], position=position)
+        for position, key in enumerate(cleaned)
+    )
+    paper_authors_edited(paper=paper, actor=actor)
+    return True
+
+
+@transaction.atomic
+def paper_categories_replace(
+    *, paper: Paper, codes: list[str], actor: AbstractBaseUser | None
+) -> bool:
+    """Replace a paper's categories and protect them from ingestion. Returns whether they
+    changed; safe to call twice."""
+    codes = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
+    if set(codes) == set(paper.categories.values_list("code", flat=True)):
+        return False
+    Category.objects.bulk_create([Category(code=code) for code in codes], ignore_conflicts=True)
+    paper.categories.set(codes)
+    paper._history_user = actor
+    curated_save(instance=paper, changed_fields=[CATEGORIES])
+    return True
+
+
+@transaction.atomic
+def paper_edit(*, paper: Paper, data: dict, actor: AbstractBaseUser | None) -> Paper:
+    """A curator's edit of any part of a paper: fields (via `paper_update`, so ingestion never
+    overwrites them), `authors`, `categories`, and `status` (+ `status_reason`) moving it
+    between inbox, included and excluded. Safe to call twice: nothing changes the second time.
+    """
+    data = dict(data)
+    names = data.pop("authors", None)
+    codes = data.pop("categories", None)
+    status = data.pop("status", None)
+    reason = data.pop("status_reason", None)
+    fields = {name: value for name, value in data.items() if name in EDITABLE_FIELDS}
+    if fields:
+        paper_update(paper=paper, data=fields, actor=actor)
+    if names is not None:
+        paper_authors_replace(paper=paper, names=names, actor=actor)
+    if codes is not None:
+        paper_categories_replace(paper=paper, codes=codes, actor=actor)
+    if status == Paper.Status.INCLUDED:
+        paper_include(papers=[paper], actor=actor)
+    elif status == Paper.Status.EXCLUDED or (status is None and reason is not None):
+        if paper.status == Paper.Status.EXCLUDED and reason is None:
+            pass  # already excluded, and the reason stays
+        elif paper.status != Paper.Status.EXCLUDED and status is None:
+            raise ApplicationError("status_reason applies to excluded papers only.")
+        else:
+            paper_exclude(papers=[paper], reason=reason or "", actor=actor)
+    elif status == Paper.Status.INBOX and paper.status != Paper.Status.INBOX:
+        paper_update(
+            paper=paper,
+            data={"status": Paper.Status.INBOX, "status_reason": "", "included_at": None},
+            actor=actor,
+        )
+    paper.refresh_from_db()
+    return paper
+
+
+@transaction.atomic
+def paper_delete(*, paper: Paper, actor: AbstractBaseUser | None) -> None:
+    """Delete a paper with its authorships and placements (its authors stay). Excluding is
+    usually the better choice: a deleted arXiv paper comes back with the next harvest."""
+    paper._history_user = actor
+    paper.delete()
+
+
+@transaction.atomic
+def placement_delete(*, placement: Placement, actor: AbstractBaseUser | None) -> None:
+    """Delete a placement. A suggestion deleted this way may be suggested again; rejecting
+    it (`placement_review`) keeps the decision."""
+    placement._history_user = actor
+    placement.delete()
+
+
+def taxonomy_item_edit(
+    *, item: Phase | Challenge | ResearchDirection, data: dict, actor: AbstractBaseUser | None
+) -> Phase | Challenge | ResearchDirection:
+    """A curator edits a taxonomy item (`apps.taxonomy.services.taxonomy_item_update`); when a
+    challenge or direction moves to another phase, its placements follow
+    (`placement_phases_sync`). Safe to call twice."""
+    with transaction.atomic():
+        item, changed = taxonomy_item_update(item=item, data=data, actor=actor)
+        if "phase" in changed and not isinstance(item, Phase):
+            placement_phases_sync()
+    return item

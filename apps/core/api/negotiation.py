@@ -1,0 +1,26 @@
+"""Content negotiation that names the formats on offer when a `?format=` is unknown."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import Http404
+from rest_framework.exceptions import NotFound
+from rest_framework.negotiation import DefaultContentNegotiation
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+
+
+class FormatNegotiation(DefaultContentNegotiation):
+    """DRF's negotiation; an unknown `format` is a 404 that lists the known ones."""
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None):  # type: ignore[no-untyped-def]
+        try:
+            return super().select_renderer(request, renderers, format_suffix)
+        except Http404:
+            known = ", ".join(r.format for r in renderers if getattr(r, "format", None))
+            raise NotFound(
+                f"Unknown format {request.query_params.get('format', format_suffix)!r}; "
+                f"this endpoint answers in: {known}."
+            ) from None

@@ -1,0 +1,130 @@
+"""Papers as CSL-JSON, the citation format Zotero, pandoc and citeproc read.
+
+One item per paper, following the CSL-JSON schema (citationstyles.org, CSL 1.0.2): `type`
+from the paper's BibTeX entry type or venue (an arXiv paper without a venue is a preprint,
+CSL `article`), authors split into family and given names, `issued` from the publication
+date (or the year), DOI and URL, and arXiv ids in `number`/`archive_location` the way Zotero
+writes them. `write_csl_json` streams a JSON array, one item at a time.
+"""
+
+import json
+from collections.abc import Iterable, Iterator
+
+from apps.papers.models import Paper
+
+# BibTeX entry types (lower case) → CSL item types.
+CSL_TYPES = {
+    "article": "article-journal",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "proceedings": "book",
+    "book": "book",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "thesis": "thesis",
+    "techreport": "report",
+    "report": "report",
+    "misc": "article",
+    "online": "webpage",
+    "unpublished": "manuscript",
+}
+# Lower-case words that belong to the family name ("Ludwig van Beethoven" → "van Beethoven").
+PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "le", "la"})
+
+
+def csl_type(paper: Paper) -> str:
+    """The CSL item type for the paper."""
+    if paper.bibtex_type:
+        return CSL_TYPES.get(paper.bibtex_type.lower(), "article")
+    if "booktitle" in paper.bibtex_fields:
+        return "paper-conference"
+    if paper.venue or paper.journal_ref:
+        return "article-journal"
+    return "article"  # CSL's type for preprints and working papers
+
+
+def csl_name(name: str) -> dict[str, str]:
+    """A display name as a CSL name: "Xinyi Hou" → family Hou, given Xinyi; "Hou, Xinyi" the
+    same; a one-word name (or an organisation) stays literal."""
+    name = " ".join(name.split())
+    if "," in name:
+        family, _, given = name.partition(",")
+        return (
+            {"family": family.strip(), "given": given.strip()}
+            if given.strip()
+            else {"literal": family.strip()}
+        )
+    words = name.split(" ")
+    if len(words) == 1:
+        return {"literal": name}
+    start = len(words) - 1
+    while start > 1 and words[start - 1].lower() in PARTICLES:
+        start -= 1
+    return {"family": " ".join(words[start:]), "given": " ".join(words[:start])}
+
+
+def csl_item(paper: Paper, item_id: str) -> dict:
+    """One CSL-JSON item. `paper` should come from `Paper.objects.for_list()`."""
+    item: dict = {"id": item_id, "type": csl_type(paper), "title": paper.title}
+    authors = [csl_name(a.author.name) for a in paper.authorships.all()]
+    if authors:
+        item["author"] = authors
+    if paper.published_at:
+        date = paper.published_at
+        item["issued"] = {"date-parts": [[date.year, date.month, date.day]]}
+    elif paper.year:
+        item["issued"] = {"date-parts": [[paper.year]]}
+    venue = paper.venue or paper.journal_ref
+    if venue:
+        item["container-title"] = venue
+    if paper.abstract:
+        item["abstract"] = paper.abstract
+    if paper.doi:
+        item["DOI"] = paper.doi
+    if paper.arxiv_id:
+        item["number"] = f"arXiv:{paper.arxiv_id}"
+        item["archive"] = "arXiv"
+        item["archive_location"] = paper.arxiv_id
+        if item["type"] == "article":
+            item["publisher"] = "arXiv"
+        if paper.primary_category:
+            item["note"] = f"arXiv:{paper.arxiv_id} [{paper.primary_category}]"
+    url = paper.bibtex_fields.get("url") or paper.arxiv_url or paper.doi_url
+    if url:
+        item["URL"] = url
+    keywords = _keywords(paper)
+    if keywords:
+        item["keyword"] = ", ".join(keywords)
+    if paper.bibtex_key:
+        item["citation-key"] = paper.bibtex_key
+    return item
+
+
+def _keywords(paper: Paper) -> list[str]:
+    names: list[str] = []
+    for placement in getattr(paper, "accepted_placements", ()):
+        for target in (placement.phase, placement.challenge, placement.direction):
+            if target is not None and target.name not in names:
+                names.append(target.name)
+    return names
+
+
+def item_id(paper: Paper) -> str:
+    """A readable, stable id: the citation key, else the arXiv id, else the DOI."""
+    return paper.bibtex_key or paper.arxiv_id or paper.doi or f"sellm-{paper.pk}"
+
+
+def write_csl_json(papers: Iterable[Paper]) -> Iterator[str]:
+    """A CSL-JSON array of `papers`, in pieces (one item each), with ids unique within it."""
+    used: set[str] = set()
+    yield "["
+    for index, paper in enumerate(papers):
+        key = item_id(paper)
+        if key in used:
+            key = f"sellm-{paper.pk}"
+        used.add(key)
+        text = json.dumps(csl_item(paper, key), ensure_ascii=False)
+        yield ("\n" if index == 0 else ",\n") + text
+    yield "\n]\n"

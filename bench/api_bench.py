@@ -1,0 +1,334 @@
+"""Time the paper list and full-text search of the REST API against a hand-written baseline.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sellm_api_bench \\
+        .venv/bin/python bench/api_bench.py [--runs 40]
+
+Needs a database filled by bench/api_generate.py. Each request goes through the whole Django
+stack in-process (middleware, authentication, throttling, filtering, serialising, rendering):
+server-side time, no network. The baseline answers the same request with hand-written SQL and
+`json.dumps` — the same rows, fields and links, checked equal — so each API figure stands next
+to what the database and the JSON encoder alone cost, measured in the same run, interleaved.
+Query counts are recorded at page sizes 10 and 50 to show they do not depend on the rows.
+Prints a Markdown table (for docs/performance.md).
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sellm.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+for scope in ("ANON", "USER", "SEARCH", "EXPORT"):  # measure the work, not the throttle
+    os.environ.setdefault(f"API_THROTTLE_{scope}", "1000000/minute")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+BASE = "http://testserver/api/v1"
+PAPER_COLUMNS = (
+    "id, title, abstract, year, published_at, revised_at, arxiv_id, arxiv_version, "
+    "arxiv_versions, doi, primary_category, venue, journal_ref, comment, license, bibtex_key, "
+    "bibtex_type, bibtex_fields, status, status_reason, included_at, source, "
+    "curator_edited_fields, created_at, updated_at"
+)
+
+
+def iso(value):  # type: ignore[no-untyped-def]
+    """Datetimes as DRF writes them (ISO 8601, UTC as Z)."""
+    if value is None:
+        return None
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def baseline(where: str, params: list, order: str, page_size: int, url: str, search: str = ""):  # type: ignore[no-untyped-def]
+    """The paper list answered with hand-written SQL and json.dumps: count, one page, then the
+    page's authors, accepted placements (with their taxonomy rows) and categories."""
+    rank = "ts_rank(search_vector, websearch_to_tsquery('english', %s))" if search else "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM papers_paper WHERE {where}", params)
+        count = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT {PAPER_COLUMNS}, {rank} AS relevance FROM papers_paper "
+            f"WHERE {where} ORDER BY {order} LIMIT %s",
+            ([search] if search else []) + params + [page_size],
+        )
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        ids = [row["id"] for row in rows]
+        cursor.execute(
+            "SELECT s.paper_id, s.author_id, a.name, s.affiliation FROM papers_authorship s "
+            "JOIN papers_author a ON a.id = s.author_id WHERE s.paper_id = ANY(%s) "
+            "ORDER BY s.position",
+            [ids],
+        )
+        authors: dict[int, list] = {}
+        for paper_id, author_id, name, affiliation in cursor.fetchall():
+            authors.setdefault(paper_id, []).append(
+                {
+                    "id": author_id,
+                    "name": name,
+                    "affiliation": affiliation,
+                    "url": f"{BASE}/authors/{author_id}/",
+                }
+            )
+        cursor.execute(
+            "SELECT p.paper_id, p.id, p.origin, p.confidence, p.evidence, p.review_state, "
+            "ph.slug, ph.name, c.slug, c.name, d.slug, d.name FROM papers_placement p "
+            "JOIN taxonomy_phase ph ON ph.id = p.phase_id "
+            "LEFT JOIN taxonomy_challenge c ON c.id = p.challenge_id "
+            "LEFT JOIN taxonomy_researchdirection d ON d.id = p.direction_id "
+            "JOIN papers_paper pp ON pp.id = p.paper_id "
+            "WHERE p.paper_id = ANY(%s) AND p.review_state = 'accepted' "
+            "AND pp.status = 'included' ORDER BY ph.\"order\", p.id",
+            [ids],
+        )
+        placements: dict[int, list] = {}
+        for paper_id, pk, origin, confidence, evidence, state, *names in cursor.fetchall():
+            phase = {"slug": names[0], "name": names[1], "url": f"{BASE}/phases/{names[0]}/"}
+            challenge = direction = None
+            if names[2]:
+                challenge = {
+                    "slug": names[2],
+                    "name": names[3],
+                    "url": f"{BASE}/challenges/{names[2]}/",
+                }
+            if names[4]:
+                direction = {
+                    "slug": names[4],
+                    "name": names[5],
+                    "url": f"{BASE}/directions/{names[4]}/",
+                }
+            placements.setdefault(paper_id, []).append(
+                {
+                    "id": pk,
+                    "url": f"{BASE}/placements/{pk}/",
+                    "target_kind": "direction"
+                    if direction
+                    else "challenge"
+                    if challenge
+                    else "phase",
+                    "phase": phase,
+                    "challenge": challenge,
+                    "direction": direction,
+                    "origin": origin,
+                    "confidence": confidence,
+                    "evidence": evidence,
+                    "review_state": state,
+                }
+            )
+        cursor.execute(
+            "SELECT paper_id, category_id FROM papers_paper_categories WHERE paper_id = ANY(%s) "
+            "ORDER BY category_id",
+            [ids],
+        )
+        categories: dict[int, list] = {}
+        for paper_id, code in cursor.fetchall():
+            categories.setdefault(paper_id, []).append(code)
+    results = []
+    for row in rows:
+        pk = row["id"]
+        results.append(
+            {
+                "id": pk,
+                "url": f"{BASE}/papers/{pk}/",
+                "title": row["title"],
+                "authors": authors.get(pk, []),
+                "abstract": row["abstract"],
+                "year": row["year"],
+                "published_at": iso(row["published_at"]),
+                "revised_at": iso(row["revised_at"]),
+                "arxiv_id": row["arxiv_id"],
+                "arxiv_version": row["arxiv_version"],
+                "arxiv_versions": json.loads(row["arxiv_versions"]),
+                "arxiv_url": f"https://arxiv.org/abs/{row['arxiv_id']}" if row["arxiv_id"] else "",
+                "doi": row["doi"],
+                "doi_url": f"https://doi.org/{row['doi']}" if row["doi"] else "",
+                "primary_category": row["primary_category"],
+                "categories": categories.get(pk, []),
+                "venue": row["venue"],
+                "journal_ref": row["journal_ref"],
+                "comment": row["comment"],
+                "license": row["license"],
+                "bibtex_key": row["bibtex_key"],
+                "bibtex_type": row["bibtex_type"],
+                "bibtex_fields": json.loads(row["bibtex_fields"]),
+                "placements": placements.get(pk, []),
+                "status": row["status"],
+                "status_reason": row["status_reason"],
+                "included_at": iso(row["included_at"]),
+                "source": row["source"],
+                "curator_edited_fields": json.loads(row["curator_edited_fields"]),
+                "relevance": None if row["relevance"] is None else round(row["relevance"], 6),
+                "created_at": iso(row["created_at"]),
+                "updated_at": iso(row["updated_at"]),
+            }
+        )
+    document = {
+        "count": count,
+        "next": f"{url}&page=2" if count > page_size else None,
+        "previous": None,
+        "results": results,
+    }
+    return json.dumps(document).encode()
+
+
+CASES = [
+    # (label, API query string, baseline WHERE, params, ORDER BY, search text)
+    (
+        "list, newest first",
+        "page_size=50",
+        "status = 'included'",
+        [],
+        "published_at DESC, id DESC",
+        "",
+    ),
+    (
+        "list, one phase",
+        "page_size=50&phase=testing-evaluation",
+        "status = 'included' AND EXISTS (SELECT 1 FROM papers_placement p JOIN taxonomy_phase "
+        "ph ON ph.id = p.phase_id WHERE p.paper_id = papers_paper.id AND "
+        "p.review_state = 'accepted' AND ph.slug = %s)",
+        ["testing-evaluation"],
+        "published_at DESC, id DESC",
+        "",
+    ),
+]
+SEARCHES = [
+    # broad: the field's everyday words, in most papers
+    "large language model",
+    "code generation",
+    # topics, phrases, an author, an exclusion: a few percent of the papers each
+    "test generation",
+    "hallucination",
+    "fuzzing",
+    "code review",
+    "microservices",
+    '"metamorphic testing"',
+    "prompt injection",
+    "Kowalski",
+    "fuzzing -hallucination",
+]
+for text in SEARCHES:
+    CASES.append(
+        (
+            f"search {text}",
+            f"page_size=50&q={text}",
+            "status = 'included' AND search_vector @@ websearch_to_tsquery('english', %s)",
+            [text],
+            "relevance DESC, published_at DESC, id DESC",
+            text,
+        )
+    )
+
+
+def timed(function) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    result = function()
+    return (time.perf_counter() - start) * 1000, result
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Point DATABASE_URL at the database bench/api_generate.py filled.")
+    from urllib.parse import quote
+
+    client = Client()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE status = 'included') FROM papers_paper"
+        )
+        total, included = cursor.fetchone()
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+    print(
+        f"{total} papers ({included} included); PostgreSQL {server}; Python "
+        f"{platform.python_version()}; {os.cpu_count()} CPUs "
+        f"({platform.processor() or platform.machine()}); "
+        f"{args.runs} runs each after 3 warm-ups\n"
+    )
+    print(
+        "| request | matches | API median | API p95 | baseline median | baseline p95 | ratio "
+        "| queries (10 / 50 rows) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    searches: dict[str, list[float]] = {"all": [], "selective": []}
+    for label, query, where, params, order, search in CASES:
+        pairs = [part.split("=", 1) for part in query.split("&")]
+        path = "/api/v1/papers/?" + "&".join(f"{key}={quote(value)}" for key, value in pairs)
+        url = f"http://testserver{path}"
+
+        def api(path: str = path) -> bytes:
+            response = client.get(path)
+            assert response.status_code == 200, response.content[:300]
+            return response.content
+
+        def base(where=where, params=params, order=order, search=search, url=url):  # type: ignore[no-untyped-def]
+            return baseline(where, params, order, 50, url, search)
+
+        got, expected = json.loads(api()), json.loads(base())
+        check(label, got, expected)
+        for _ in range(3):
+            api(), base()
+        api_times, base_times = [], []
+        for _ in range(args.runs):
+            api_times.append(timed(api)[0])
+            base_times.append(timed(base)[0])
+        counts = []
+        for size in (10, 50):
+            with CaptureQueriesContext(connection) as context:
+                client.get(path.replace("page_size=50", f"page_size={size}"))
+            counts.append(len(context.captured_queries))
+        api_median, base_median = statistics.median(api_times), statistics.median(base_times)
+        if search:
+            searches["all"] += api_times
+            if got["count"] <= included * 0.25:
+                searches["selective"] += api_times
+        print(
+            f"| {label} | {got['count']} | {api_median:.1f} ms | "
+            f"{percentile(api_times, 0.95):.1f} ms | "
+            f"{base_median:.1f} ms | {percentile(base_times, 0.95):.1f} ms | "
+            f"{api_median / base_median:.2f}x | {counts[0]} / {counts[1]} |"
+        )
+    print(
+        f"\nsearch p95, all {len(searches['all'])} search requests: "
+        f"{percentile(searches['all'], 0.95):.1f} ms; searches matching at most a quarter of "
+        f"the papers ({len(searches['selective'])} requests): "
+        f"{percentile(searches['selective'], 0.95):.1f} ms"
+    )
+
+
+def check(label: str, got: dict, expected: dict) -> None:
+    """The baseline answers the same document (relevance to within float rounding)."""
+    assert got["count"] == expected["count"], (label, got["count"], expected["count"])
+    assert [r["id"] for r in got["results"]] == [r["id"] for r in expected["results"]], label
+    for mine, theirs in zip(got["results"], expected["results"], strict=True):
+        for key in mine:
+            if key == "relevance" and mine[key] is not None:
+                assert abs(mine[key] - theirs[key]) < 1e-5, (label, key)
+            else:
+                assert mine[key] == theirs[key], (label, mine["id"], key, mine[key], theirs[key])
+
+
+if __name__ == "__main__":
+    main()
