@@ -289,3 +289,31 @@ def test_keyboard_users_can_skip_to_the_content(browser, site: Site) -> None:  #
     assert first_stop == "Skip to the content"
     assert after_skip, "after the skip link, the next Tab lands inside <main>"
     context.close()
+
+
+def test_the_api_docs_and_the_curator_admin_run_under_the_content_security_policy(
+    curator, browser, site: Site, shots
+) -> None:  # type: ignore[no-untyped-def]
+    """Chromium enforces the CSP header: an inline script would be refused (and reported),
+    leaving Swagger UI blank or an admin widget dead."""
+    context, page, _, errors = open_page(browser, viewport={"width": 1280, "height": 900})
+
+    page.goto(f"{site.url}/api/docs/")
+    page.wait_for_selector(".opblock", timeout=TIMEOUT_MS)
+    assert page.locator(".opblock").count() > 20
+    shots.take(page, "api-docs")
+
+    page.goto(f"{site.url}/admin/login/")
+    page.fill("#id_username", "curator")
+    page.fill("#id_password", "curator-pass")
+    page.click("input[type=submit]")
+    page.goto(f"{site.url}/admin/papers/paper/?status__exact=included")
+    page.locator("#result_list tbody a").first.click()
+    page.wait_for_selector("#paper_form")
+    # The placement inline's "add another" button is admin JavaScript: it must work.
+    page.locator("#placements-group .add-row a").click()
+    assert page.locator("#placements-group tr.form-row.dynamic-placements").count() >= 1
+    shots.take(page, "admin-paper")
+
+    assert [e for e in errors if "Content Security Policy" in e or "Refused" in e] == []
+    context.close()
