@@ -359,6 +359,7 @@ def test_the_beat_schedule_dispatches_with_an_expiry_shorter_than_its_interval(s
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, name
         assert 0 < entry["options"]["expires"] < entry["schedule"], name
-    assert "apps.ingestion.tasks.harvest_sources_dispatch_task" in {
-        e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()
-    }
+    assert {
+        "apps.ingestion.tasks.harvest_sources_dispatch_task",
+        "apps.ingestion.tasks.ingest_runs_recover_task",
+    } <= {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
