@@ -60,9 +60,10 @@ def fault_database(private_postgres: PrivatePostgres) -> Iterator[str]:
 
 
 @pytest.fixture
-def private_redis() -> Iterator[PrivateRedis]:
+def private_redis(request: pytest.FixtureRequest) -> Iterator[PrivateRedis]:
+    """A Redis of our own, persistent unless the test is parametrized indirectly with False."""
     require_service("redis-server", PrivateRedis.available(), "install redis-server")
-    server = PrivateRedis()
+    server = PrivateRedis(persistent=getattr(request, "param", True))
     server.start()
     yield server
     server.destroy()

@@ -96,12 +96,14 @@ class PrivatePostgres:
 
 
 class PrivateRedis:
-    """A redis-server of our own with an append-only file fsynced on every write, so a
-    restart (even after SIGKILL) keeps every message the server acknowledged."""
+    """A redis-server of our own. Persistent: an append-only file fsynced on every write, so
+    a restart (even after SIGKILL) keeps every message the server acknowledged; otherwise
+    nothing is kept, and a restart loses every queued message."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, persistent: bool = True) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="sellm-faults-redis-"))
         self.port = free_port()
+        self.persistent = persistent
         self.process: subprocess.Popen | None = None
 
     @staticmethod
@@ -112,8 +114,12 @@ class PrivateRedis:
         self.process = subprocess.Popen(
             [
                 *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
-                *("--dir", str(self.directory), "--appendonly", "yes"),
-                *("--appendfsync", "always", "--save", ""),
+                *("--dir", str(self.directory), "--save", ""),
+                *(
+                    ("--appendonly", "yes", "--appendfsync", "always")
+                    if self.persistent
+                    else ("--appendonly", "no")
+                ),
             ],
             stdout=(self.directory / "log").open("ab"),
             stderr=subprocess.STDOUT,

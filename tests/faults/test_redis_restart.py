@@ -84,3 +84,57 @@ def test_no_task_is_lost_when_redis_restarts(
     print(  # noqa: T201 - the measured figure docs/faults.md reports
         f"Redis down {up_at - down_at:.1f}s; all runs done {finished:.1f}s after it was back"
     )
+
+
+@pytest.mark.parametrize("private_redis", [False], indirect=True, ids=["no-persistence"])
+def test_runs_whose_messages_a_redis_restart_lost_are_recovered_by_the_sweep(
+    private_postgres: PrivatePostgres,
+    fault_database: str,
+    private_redis: PrivateRedis,
+    standin: Standin,
+    workers,
+) -> None:  # type: ignore[no-untyped-def]
+    standin.papers = [
+        StandinPaper(f"2411.{i:05d}", f"Recovered paper {i}", versions=["2026-11-20T10:00:00Z"])
+        for i in range(1, 13)
+    ]
+    standin.oai_page_size = 4
+    env = django_env(
+        database_url=private_postgres.url(fault_database),
+        broker_url=private_redis.url(0),
+        standin_url=standin.url,
+        lock_url=private_redis.url(1),
+    )
+    run_ids = [int(pk) for pk in django_script(START_RUNS, env).split()]
+    private_redis.kill()  # without persistence, the four queued messages are gone
+    private_redis.start()
+    workers({**env, "INGEST_RECOVER_AFTER": "0"})
+
+    def statuses() -> list[str]:
+        rows = private_postgres.query(
+            "SELECT status FROM ingestion_ingestrun ORDER BY id", fault_database
+        )
+        return [row[0] for row in rows]
+
+    time.sleep(2)  # the worker is up and idle: nothing reaches it
+    assert statuses() == ["pending"] * 4
+    assert standin.requests == []
+
+    started = time.monotonic()
+    # What beat sends every five minutes (INGEST_RECOVER_AFTER is 0 for this worker).
+    django_script(
+        "from apps.ingestion.tasks import ingest_runs_recover_task\n"
+        "ingest_runs_recover_task.delay()",
+        env,
+    )
+    finished = wait_for(lambda: set(statuses()) == {"succeeded"}, 60, "the recovered runs")
+
+    assert len(run_ids) == 4
+    counts = private_postgres.query(
+        "SELECT count(*), count(DISTINCT arxiv_id) FROM papers_paper", fault_database
+    )
+    assert counts == [(12, 12)]
+    print(  # noqa: T201 - the measured figure docs/faults.md reports
+        f"lost runs recovered {finished:.1f}s after the sweep was sent"
+        f" ({time.monotonic() - started:.1f}s)"
+    )
