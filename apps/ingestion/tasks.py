@@ -86,10 +86,11 @@ def _execute(task: Task, run_id: int) -> None:
         raise task.retry(exc=error, countdown=countdown) from error
     except SoftTimeLimitExceeded:
         ingest_run_finish(run=run, error="a page took longer than the task time limit")
-    except DATABASE_ERRORS:
-        raise  # not the run's fault, and recording it would need the database anyway
     except Exception as error:
+        if isinstance(error, DATABASE_ERRORS) and not task.request.is_eager:
+            raise  # not the run's fault: the task retries on a fresh connection
         # A bug must not leave the run "running" for ever; record it, then let it surface.
+        # (Eager runs have no retry and no sweep, so a database error is recorded too.)
         ingest_run_finish(run=run, error=f"internal error: {error!r}")
         raise
 

@@ -101,3 +101,26 @@ def test_a_recovered_run_resumes_from_its_cursor(
     assert (run.status, run.seen, run.created) == ("succeeded", 6, 6)
     assert [r.params["start"] for r in standin.requests] == ["0", "2", "4"]
     assert Paper.objects.count() == Paper.objects.values("arxiv_id").distinct().count() == 6
+
+
+def test_in_process_a_database_error_fails_the_run_instead_of_leaving_it_running(
+    monkeypatch,
+) -> None:  # type: ignore[no-untyped-def]
+    """Eager runs (the embedded default) have neither Celery retries nor the sweep."""
+    from django.db import OperationalError
+
+    from apps.ingestion.processors import PROCESSORS
+    from apps.ingestion.tasks import ingest_run_execute
+
+    def locked(run: IngestRun) -> None:
+        raise OperationalError("database is locked")
+
+    monkeypatch.setitem(PROCESSORS, IngestRun.Kind.ARXIV_QUERY, locked)
+    run = IngestRun.objects.create(kind="arxiv_query", parameters={"query": "x"})
+
+    with pytest.raises(OperationalError):
+        ingest_run_execute.delay(run.pk)
+
+    run.refresh_from_db()
+    assert run.status == IngestRun.Status.FAILED
+    assert "database is locked" in run.message
