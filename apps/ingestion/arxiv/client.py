@@ -1,6 +1,6 @@
 """The HTTP side of arXiv: one polite GET at a time, with timeouts, a size cap and retries.
 
-Every request goes through `ArxivClient.get`, which
+Every request goes through `ArxivClient.fetch` (`get` is `fetch` without parsing), which
 
 - takes a slot from the cross-process politeness lock (see `politeness.py`), so there is at
   most one request to arXiv per `min_interval` seconds whatever the number of workers;
