@@ -183,11 +183,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 # before the first (doubling, with jitter, up to the max).
 INGEST_RETRY_BACKOFF = 30
 INGEST_RETRY_BACKOFF_MAX = 600
-# One beat entry starts every harvest source that is due; a copy older than its next tick is
-# dropped (expires < interval), so a backlog never fires a burst of dispatches.
+# A pending or running run that has not moved for this many seconds has lost its task (a
+# broker restarted without persistence, a publish during an outage): the recovery sweep sends
+# it again and it resumes from its cursor. Keep it above CELERY_TASK_TIME_LIMIT plus
+# INGEST_RETRY_BACKOFF_MAX, the longest a live run can go without moving.
+INGEST_RECOVER_AFTER = env.int("INGEST_RECOVER_AFTER", default=30 * 60)
+# Beat starts every harvest source that is due, and sweeps up runs that lost their task; a
+# copy older than its next tick is dropped (expires < interval), so a backlog never fires a
+# burst of them.
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "ingestion-dispatch-harvests": {
         "task": "apps.ingestion.tasks.harvest_sources_dispatch_task",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
+    "ingestion-recover-stalled-runs": {
+        "task": "apps.ingestion.tasks.ingest_runs_recover_task",
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },

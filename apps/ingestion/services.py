@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from apps.core.exceptions import ApplicationError
 from apps.ingestion.models import HarvestSource, IngestRun
@@ -29,8 +31,6 @@ def ingest_run_start(
     total: int | None = None,
 ) -> IngestRun:
     """Record a run and enqueue its execution once the row is committed."""
-    from apps.ingestion.tasks import ingest_run_execute  # tasks import services
-
     with transaction.atomic():
         run = IngestRun.objects.create(
             kind=kind,
@@ -39,8 +39,28 @@ def ingest_run_start(
             source=source,
             total=total,
         )
-        transaction.on_commit(partial(ingest_run_execute.delay, run.pk))
+        transaction.on_commit(partial(ingest_run_enqueue, run_id=run.pk))
     return run
+
+
+def ingest_run_enqueue(*, run_id: int) -> bool:
+    """Send a run's task to the broker; False (logged, not raised) if the broker is down.
+
+    The run is already committed, pending or running with its cursor, so an outage must not
+    turn a started import into an error page: `ingest_runs_recover` sends it again later.
+    """
+    from apps.ingestion.tasks import ingest_run_execute  # tasks import services
+
+    try:
+        ingest_run_execute.delay(run_id)
+    except (BrokerError, OSError) as error:
+        logger.warning(
+            "ingest run %s not enqueued (broker unavailable: %s); the recovery sweep will",
+            run_id,
+            error,
+        )
+        return False
+    return True
 
 
 @transaction.atomic
@@ -104,8 +124,6 @@ def ingest_run_finish(*, run: IngestRun, error: str = "") -> IngestRun:
 
 def ingest_run_resume(*, run: IngestRun) -> IngestRun:
     """Send a failed run back to the queue; it continues from its saved cursor."""
-    from apps.ingestion.tasks import ingest_run_execute
-
     with transaction.atomic():
         run = IngestRun.objects.select_for_update().get(pk=run.pk)
         if run.status != IngestRun.Status.FAILED:
@@ -114,8 +132,38 @@ def ingest_run_resume(*, run: IngestRun) -> IngestRun:
         run.finished_at = None
         run.message = ""
         run.save(update_fields=["status", "finished_at", "message", "updated_at"])
-        transaction.on_commit(partial(ingest_run_execute.delay, run.pk))
+        transaction.on_commit(partial(ingest_run_enqueue, run_id=run.pk))
     return run
+
+
+def ingest_runs_recover(*, now: datetime | None = None) -> list[int]:
+    """Enqueue again every pending or running run that has not moved for INGEST_RECOVER_AFTER
+    seconds; returns their ids.
+
+    Every claim and every page moves a run's `updated_at`, so such a run has most likely lost
+    its message: a broker restarted without persistence, a publish during a broker outage, a
+    task that gave up on an unreachable database. The run resumes from its cursor. Should the
+    old message still turn up, the two copies meet at the cursor check and one of them stops,
+    so a run is never written twice. Each recovered run's `updated_at` moves, so the next
+    sweep leaves it alone for another INGEST_RECOVER_AFTER.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.INGEST_RECOVER_AFTER)
+    active = [IngestRun.Status.PENDING, IngestRun.Status.RUNNING]
+    stalled = IngestRun.objects.filter(status__in=active, updated_at__lt=cutoff)
+    recovered = []
+    for run_id in stalled.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            # Conditional, so two overlapping sweeps never both take the same run.
+            taken = IngestRun.objects.filter(
+                pk=run_id, status__in=active, updated_at__lt=cutoff
+            ).update(updated_at=now)
+            if taken:
+                transaction.on_commit(partial(ingest_run_enqueue, run_id=run_id))
+                recovered.append(run_id)
+    if recovered:
+        logger.warning("re-enqueued %d stalled ingest runs: %s", len(recovered), recovered)
+    return recovered
 
 
 # --- Runs started without the queue, and harvest sources --------------------------------

@@ -153,10 +153,33 @@ def test_truncated_xml_fails_the_page_instead_of_yielding_part_of_it(
     standin: Standin, arxiv_client
 ) -> None:  # type: ignore[no-untyped-def]
     whole = atom_feed(papers(3), total=3, start=0, per_page=3)
-    standin.script.append(Scripted(200, whole[: len(whole) * 2 // 3]))
+    standin.script.extend([Scripted(200, whole[: len(whole) * 2 // 3])] * 3)
 
-    with pytest.raises(ArxivResponseError, match="malformed or truncated XML"):
+    with pytest.raises(ArxivUnavailableError, match="after 3 attempts: malformed or truncated"):
         arxiv_client.fetch_atom_page(search_query="all:x")
+
+
+def test_garbage_is_asked_again_like_a_503(standin: Standin, arxiv_client) -> None:  # type: ignore[no-untyped-def]
+    standin.papers = papers(3)
+    standin.script.extend(
+        [
+            Scripted(200, b"<html><body>Bad gateway</body></html>"),  # a proxy's page
+            Scripted(200, b"\x00\x9c\xffnot xml at all"),
+            Scripted(200, b""),
+        ]
+    )
+    client = ArxivClient(
+        api_url=arxiv_client.api_url,
+        oai_url=arxiv_client.oai_url,
+        politeness=arxiv_client.politeness,
+        retries=3,
+        backoff=0.01,
+    )
+
+    page = client.fetch_atom_page(search_query="all:x")
+
+    assert len(page.records) == 3
+    assert len(standin.requests) == 4
 
 
 def test_billion_laughs_is_refused_quickly(standin: Standin, arxiv_client) -> None:  # type: ignore[no-untyped-def]

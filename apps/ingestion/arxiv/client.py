@@ -1,6 +1,6 @@
 """The HTTP side of arXiv: one polite GET at a time, with timeouts, a size cap and retries.
 
-Every request goes through `ArxivClient.get`, which
+Every request goes through `ArxivClient.fetch` (`get` is `fetch` without parsing), which
 
 - takes a slot from the cross-process politeness lock (see `politeness.py`), so there is at
   most one request to arXiv per `min_interval` seconds whatever the number of workers;
@@ -10,7 +10,9 @@ Every request goes through `ArxivClient.get`, which
   with exponential backoff and full jitter (honouring `Retry-After` when arXiv sends one),
   then gives up with `ArxivUnavailableError`, which Celery retries later with its own backoff.
 
-The page fetchers (`fetch_atom_page`, `fetch_oai_page`) add the query parameters and parse.
+The page fetchers (`fetch_atom_page`, `fetch_oai_page`) add the query parameters and parse;
+a garbled body (empty, malformed, truncated, not the document asked for) is retried the same
+way as a 503, since it is usually damage on the way rather than arXiv's answer.
 """
 
 import logging
@@ -18,11 +20,16 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlencode
 
 import requests
 
-from apps.ingestion.arxiv.errors import ArxivResponseError, ArxivUnavailableError
+from apps.ingestion.arxiv.errors import (
+    ArxivResponseError,
+    ArxivUnavailableError,
+    GarbledResponseError,
+)
 from apps.ingestion.arxiv.parsers import AtomPage, OaiPage, parse_atom, parse_oai
 from apps.ingestion.arxiv.politeness import Politeness
 
@@ -33,6 +40,8 @@ USER_AGENT = "sellm/0.1 (knowledge base of SE for LLMs; metadata harvester)"
 MAX_PAGE_SIZE = 2000
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 RATE_EXCEEDED = b"Rate exceeded."
+
+Parsed = TypeVar("Parsed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +123,7 @@ class ArxivClient:
             params["sortOrder"] = sort_order
         if id_list:
             params["id_list"] = ",".join(id_list)
-        response = self.get(self.api_url, params)
-        return parse_atom(response.content)
+        return self.fetch(self.api_url, params, lambda response: parse_atom(response.content))
 
     def fetch_oai_page(
         self,
@@ -138,8 +146,7 @@ class ArxivClient:
                 params["from"] = from_date
             if until_date:
                 params["until"] = until_date
-        response = self.get(self.oai_url, params)
-        return parse_oai(response.content)
+        return self.fetch(self.oai_url, params, lambda response: parse_oai(response.content))
 
     # --- transport -----------------------------------------------------------------------
 
@@ -149,6 +156,13 @@ class ArxivClient:
         A 400 is returned, not raised: arXiv reports bad queries as an error feed with
         status 400, and the parser turns that into arXiv's own message.
         """
+        return self.fetch(url, params, lambda response: response)
+
+    def fetch(
+        self, url: str, params: dict[str, str | int], parse: Callable[[Response], Parsed]
+    ) -> Parsed:
+        """GET and `parse` the Response, retrying transient failures and garbled bodies
+        alike; raises ArxivUnavailableError after the last attempt."""
         full_url = f"{url}?{urlencode(params)}" if params else url
         last_problem = ""
         retry_after: float | None = None
@@ -161,10 +175,11 @@ class ArxivClient:
                 self.sleep(delay)
             try:
                 response = self._get_once(full_url)
-            except ArxivUnavailableError as error:
-                last_problem, retry_after = str(error), error.retry_after
+                return parse(response)
+            except (ArxivUnavailableError, GarbledResponseError) as error:
+                last_problem = str(error)
+                retry_after = getattr(error, "retry_after", None)
                 continue
-            return response
         raise ArxivUnavailableError(
             f"arXiv unavailable after {self.retries + 1} attempts: {last_problem}"
         )

@@ -21,6 +21,12 @@ class ArxivResponseError(ArxivError):
     truncated or unsafe XML). Retrying the same request will not help; the page fails."""
 
 
+class GarbledResponseError(ArxivResponseError):
+    """The body is not the document asked for: empty, malformed or truncated XML, or another
+    document altogether (a proxy's HTML error page). Usually a fault on the way rather than
+    arXiv's answer, so the client asks again before the page fails."""
+
+
 class ArxivApiError(ArxivError):
     """arXiv's own error report: the query API's error feed or an OAI-PMH `<error>`.
 

@@ -24,7 +24,12 @@ from datetime import UTC, date, datetime
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import fromstring as defused_fromstring
 
-from apps.ingestion.arxiv.errors import ArxivApiError, ArxivResponseError, UnsafeXMLError
+from apps.ingestion.arxiv.errors import (
+    ArxivApiError,
+    ArxivResponseError,
+    GarbledResponseError,
+    UnsafeXMLError,
+)
 from apps.papers.identifiers import parse_arxiv_id
 from apps.papers.records import AuthorRecord, PaperRecord, VersionRecord
 
@@ -78,7 +83,7 @@ class OaiPage:
 def parse_xml(content: bytes) -> ET.Element:
     """Parse untrusted XML; refuse DTDs and entities, fail loudly on anything malformed."""
     if not content.strip():
-        raise ArxivResponseError("empty response where XML was expected")
+        raise GarbledResponseError("empty response where XML was expected")
     try:
         return defused_fromstring(
             content, forbid_dtd=True, forbid_entities=True, forbid_external=True
@@ -89,7 +94,7 @@ def parse_xml(content: bytes) -> ET.Element:
         ) from error
     except ET.ParseError as error:
         snippet = content[:60].decode("utf-8", "replace")
-        raise ArxivResponseError(
+        raise GarbledResponseError(
             f"malformed or truncated XML ({error}); the response began {snippet!r}"
         ) from error
 
@@ -113,7 +118,7 @@ def parse_atom(content: bytes) -> AtomPage:
     """Parse one query API page; raise ArxivApiError on arXiv's error feed."""
     root = parse_xml(content)
     if root.tag != f"{ATOM}feed":
-        raise ArxivResponseError(f"expected an Atom feed, got root element {root.tag!r}")
+        raise GarbledResponseError(f"expected an Atom feed, got root element {root.tag!r}")
     return _atom_from_root(root)
 
 
@@ -190,7 +195,7 @@ def parse_oai(content: bytes) -> OaiPage:
     """Parse one OAI-PMH page; raise ArxivApiError on an `<error>` (noRecordsMatch: empty)."""
     root = parse_xml(content)
     if root.tag != f"{OAI}OAI-PMH":
-        raise ArxivResponseError(f"expected an OAI-PMH response, got root element {root.tag!r}")
+        raise GarbledResponseError(f"expected an OAI-PMH response, got root element {root.tag!r}")
     return _oai_from_root(root)
 
 

@@ -34,6 +34,7 @@ from apps.ingestion.arxiv.parsers import AtomPage, EntryError, OaiPage, detect_a
 from apps.ingestion.models import IngestRun
 from apps.ingestion.services import (
     harvest_source_harvested,
+    ingest_run_enqueue,
     ingest_run_finish,
     ingest_run_record,
 )
@@ -132,8 +133,6 @@ def arxiv_run_process(run: IngestRun) -> None:
     Without a broker (the embedded default, tasks run eagerly) the pages run in a loop here
     instead, so a long harvest does not nest one eager call per page.
     """
-    from apps.ingestion.tasks import ingest_run_execute  # tasks import the processors
-
     client = None if run.kind == IngestRun.Kind.SAVED_RESPONSE else ArxivClient.from_settings()
     try:
         while True:
@@ -141,7 +140,7 @@ def arxiv_run_process(run: IngestRun) -> None:
             if step is not Step.MORE:
                 return
             if not settings.CELERY_TASK_ALWAYS_EAGER:
-                transaction.on_commit(partial(ingest_run_execute.delay, run.pk))
+                transaction.on_commit(partial(ingest_run_enqueue, run_id=run.pk))
                 return
             run.refresh_from_db()
     finally:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from apps.core.text import fold
@@ -277,7 +277,9 @@ def _record_chunk(
 def bibtex_import_process(run: IngestRun) -> None:
     """Carry out a background BibTeX import from the run's cursor on, one chunk per
     transaction (papers, counts and cursor together). Safe to call again on an interrupted
-    run: it goes on after the last committed chunk. Registered as the BIBTEX processor."""
+    run: it goes on after the last committed chunk, and a second copy of the task (a
+    redelivery, the recovery sweep) stops where it finds the cursor moved by the other.
+    Registered as the BIBTEX processor."""
     upload = BibtexImport.objects.filter(run=run).first()
     if upload is None:
         ingest_run_finish(run=run, error="The uploaded file of this run is gone.")
@@ -286,10 +288,17 @@ def bibtex_import_process(run: IngestRun) -> None:
         parsed = parse_bibtex(upload.text, ignore_keywords=taxonomy_keywords())
         start = int(run.cursor.get("next", 0))
         for index, chunk in enumerate(_chunks(parsed.entries, start)):
+            expected = start + index * CHUNK_SIZE
             with transaction.atomic():
+                locked = IngestRun.objects.select_for_update().get(pk=run.pk)
+                if locked.is_finished or int(locked.cursor.get("next", 0)) != expected:
+                    logger.info("BibTeX import run %s: chunk %s done elsewhere", run.pk, expected)
+                    return
                 entries, outcomes = _import_chunk(chunk, actor=run.requested_by)
-                cursor = start + (index + 1) * CHUNK_SIZE
-                _record_chunk(upload, outcomes, entries, cursor=min(cursor, len(parsed.entries)))
+                cursor = min(expected + CHUNK_SIZE, len(parsed.entries))
+                _record_chunk(upload, outcomes, entries, cursor=cursor)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the task retries on a fresh connection
     except Exception as error:  # the run must say why it stopped; it resumes from its cursor
         logger.exception("BibTeX import run %s stopped", run.pk)
         ingest_run_finish(run=run, error=f"{type(error).__name__}: {error}")
