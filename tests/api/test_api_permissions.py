@@ -4,7 +4,8 @@ curators (and superusers) write; ingestion is for curators only."""
 
 import pytest
 
-from apps.ingestion.models import IngestRun
+from apps.ingestion.bibtex.services import bibtex_import_start
+from apps.ingestion.models import BibtexImport, IngestRun
 from apps.papers.models import Paper, Placement
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 from tests.factories import (
@@ -41,6 +42,7 @@ def world():
         "placement": placement,
         "author": paper.authorships.get().author,
         "run": IngestRunFactory(),
+        "bibtex_import": bibtex_import_start(data=b"@misc{k, title = {Imported}}")[0],
     }
 
 
@@ -103,6 +105,14 @@ def endpoints(w: dict) -> dict:
             f"/api/v1/ingest-runs/{w['run'].pk}/",
             IngestRun,
         ),
+        "bibtex-imports": (
+            "/api/v1/bibtex-imports/",
+            f"/api/v1/bibtex-imports/{w['bibtex_import'].pk}/",
+            {"text": "@misc{new, title = {Posted}}"},
+            {"filename": "renamed.bib"},
+            f"/api/v1/bibtex-imports/{w['bibtex_import'].pk}/",
+            BibtexImport,
+        ),
     }
 
 
@@ -130,6 +140,16 @@ EXPECTED = {
         "reader": dict.fromkeys(ACTIONS, 403),
         "curator": {"list": 200, "detail": 200, "create": 405, "update": 405, "delete": 405},
         "admin": {"list": 200, "detail": 200, "create": 405, "update": 405, "delete": 405},
+    },
+    # Imports are created (the file is imported) and read back; an import is never edited
+    # or deleted — its papers are, one by one.
+    "bibtex-imports": {
+        "anon": dict.fromkeys(ACTIONS, 401),
+        "reader": dict.fromkeys(ACTIONS, 403),
+        **{
+            role: {"list": 200, "detail": 200, "create": 201, "update": 405, "delete": 405}
+            for role in ("curator", "admin")
+        },
     },
 }
 

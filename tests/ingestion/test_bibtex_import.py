@@ -356,3 +356,21 @@ def test_the_report_as_data_lists_every_entry_and_the_blocks_of_the_file() -> No
         "paper": report.entries[6].paper_id,
         "reason": "",
     }
+
+
+def test_imported_papers_enter_the_inbox_with_suggested_placements(survey) -> None:  # type: ignore[no-untyped-def]
+    text = """@article{fuzz24,
+      title = {Fuzzing Deep Learning Libraries with Large Language Models},
+      abstract = {We generate test inputs for deep learning libraries with a large language
+                  model and find crashes by fuzzing.},
+      author = {Doe, Jane}, year = {2024}}"""
+
+    bibtex_import(text=text)
+
+    paper = Paper.objects.get(title__startswith="Fuzzing Deep Learning")
+    assert paper.status == Paper.Status.INBOX
+    suggestions = list(paper.placements.all())
+    assert suggestions, "the suggestion service placed nothing"
+    assert {(p.origin, p.review_state) for p in suggestions} == {("suggested", "pending")}
+    phase = next(p for p in suggestions if p.phase_id is not None).phase
+    assert phase.slug == "testing-evaluation"
