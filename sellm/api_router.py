@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from apps.core.api.views import api_not_found
 from apps.ingestion.api.bibtex import BibtexImportViewSet
-from apps.ingestion.api.views import IngestRunViewSet, IngestView
+from apps.ingestion.api.views import HarvestSourceViewSet, IngestRunViewSet, IngestView
 from apps.papers.api.views import AuthorViewSet, PaperViewSet, PlacementViewSet, StatsView
 from apps.taxonomy.api.views import ChallengeViewSet, DirectionViewSet, PhaseViewSet
 
@@ -32,6 +32,7 @@ router.register("papers", PaperViewSet, basename="paper")
 router.register("placements", PlacementViewSet, basename="placement")
 router.register("authors", AuthorViewSet, basename="author")
 router.register("ingest-runs", IngestRunViewSet, basename="ingestrun")
+router.register("harvest-sources", HarvestSourceViewSet, basename="harvestsource")
 router.register("bibtex-imports", BibtexImportViewSet, basename="bibtex-import")
 
 urlpatterns = [

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
-from apps.ingestion.models import IngestRun
+from apps.ingestion.models import HarvestSource, IngestRun
 from apps.papers.identifiers import parse_arxiv_id
 
 
@@ -62,13 +62,35 @@ class IngestRunSerializer(SelectableFieldsSerializer, serializers.ModelSerialize
 
 
 class IngestRequestSerializer(serializers.Serializer):
-    """arXiv ids to ingest (any spelling: 2401.01234, arXiv:2401.01234v2, abs URLs)."""
+    """What to ingest: arXiv ids (any spelling: 2401.01234, arXiv:2401.01234v2, abs URLs) or
+    one arXiv search query — exactly one of the two."""
 
     MAX_IDS = 1000
+    MAX_QUERY_RESULTS = 10_000
 
     arxiv_ids = serializers.ListField(
-        child=serializers.CharField(max_length=100), min_length=1, max_length=MAX_IDS
+        child=serializers.CharField(max_length=100),
+        min_length=1,
+        max_length=MAX_IDS,
+        required=False,
+        help_text="arXiv ids to look up.",
     )
+    query = serializers.CharField(
+        max_length=1000,
+        required=False,
+        help_text='An arXiv API search query, e.g. cat:cs.SE AND abs:"large language model".',
+    )
+    max_results = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_QUERY_RESULTS,
+        default=1000,
+        help_text="Most records a query run takes (newest submissions first).",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if ("arxiv_ids" in attrs) == ("query" in attrs):
+            raise serializers.ValidationError("Give either arxiv_ids or query, not both.")
+        return attrs
 
     def validate_arxiv_ids(self, values: list[str]) -> list[str]:
         ids, bad = [], []
@@ -87,3 +109,27 @@ class IngestRequestSerializer(serializers.Serializer):
                 + (f" and {len(bad) - 20} more" if len(bad) > 20 else "")
             )
         return ids
+
+
+class HarvestSourceSerializer(serializers.ModelSerializer):
+    """A scheduled harvest: an arXiv query or an OAI-PMH set, how often, and how far it got."""
+
+    url = LinkField("api:harvestsource-detail")
+
+    class Meta:
+        model = HarvestSource
+        fields = (
+            "id",
+            "url",
+            "name",
+            "kind",
+            "query",
+            "oai_set",
+            "metadata_prefix",
+            "max_results",
+            "interval",
+            "enabled",
+            "harvested_until",
+            "last_run_at",
+        )
+        read_only_fields = fields
