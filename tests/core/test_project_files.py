@@ -71,7 +71,7 @@ def test_compose_commands_start_each_process_the_way_production_needs() -> None:
     assert "ports" not in services["web"]  # replicas scale behind the proxy's one port
     assert services["worker"]["command"][:4] == ["celery", "-A", "sellm", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "sellm", "beat"]
-    assert services["proxy"]["ports"] == ["${SELLM_PORT:-8000}:8080"]
+    assert services["proxy"]["ports"] == ["${SELLM_PORT:-127.0.0.1:8000}:8080"]
 
 
 def test_the_proxy_config_reaches_every_web_replica() -> None:
