@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import Resolver404
 from django.utils.cache import (
@@ -31,7 +31,8 @@ def _cache_key(request: HttpRequest) -> str:
 
 
 def public_page(view: View) -> View:
-    """Cache a page for anonymous readers; never for a signed-in user.
+    """Answer GET and HEAD only (405 otherwise: public pages never write), and cache a page for
+    anonymous readers; never for a signed-in user.
 
     Anonymous GET/HEAD responses with status 200 are stored in the cache framework for
     `PAGE_CACHE_SECONDS` (shared by all web processes when the cache is Redis), carry an ETag
@@ -44,7 +45,8 @@ def public_page(view: View) -> View:
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
         if request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
+            logger.warning("Method Not Allowed (%s): %s", request.method, request.path)
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         if request.user.is_authenticated:
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True, no_store=True)

@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from apps.core.views import public_page
 from apps.papers.bibtex import bibtex_entry, citation_key, write_bibtex
@@ -214,6 +215,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     return render(request, "papers/paper_list.html", context)
 
 
+@require_safe
 def paper_bibtex(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Every paper the same filters select, as a streamed .bib file."""
     filterset = PaperFilterSet(request.GET, queryset=papers_visible_to(request.user))

@@ -81,15 +81,6 @@ def test_pages_carry_a_content_security_policy_and_security_headers(client: Clie
     assert response["Referrer-Policy"] == "same-origin"
 
 
-@pytest.mark.django_db
-def test_admin_forms_require_csrf() -> None:
-    client = Client(enforce_csrf_checks=True)
-
-    response = client.post(reverse("admin:login"), {"username": "x", "password": "y"})
-
-    assert response.status_code == 403
-
-
 @pytest.mark.parametrize(
     ("proxies", "forwarded", "expected"),
     [
