@@ -264,10 +264,9 @@ REST_FRAMEWORK = {
         "search": env.str("API_THROTTLE_SEARCH", default="30/minute"),
         "export": env.str("API_THROTTLE_EXPORT", default="10/minute"),
     },
-    # Proxies in front of the web processes; the client address is taken that many hops back
-    # in X-Forwarded-For. 0 trusts only the socket address, so clients cannot dodge throttling
-    # by sending their own X-Forwarded-For.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    # The same trusted proxies as login lockout counts (NUM_PROXIES, below): clients are told
+    # apart by their own address and cannot dodge throttling with a forged X-Forwarded-For.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.SellmAutoSchema",
     "DEFAULT_VERSIONING_CLASS": None,
@@ -310,7 +309,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 # Proxies in front of the app that append to X-Forwarded-For (client addresses for throttling
 # and login lockout); 0 trusts REMOTE_ADDR only.
-NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+NUM_PROXIES = REST_FRAMEWORK["NUM_PROXIES"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

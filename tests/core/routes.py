@@ -181,6 +181,22 @@ RULES: dict[str, Rule] = {
         writes={"curator": ("post", 400), "superuser": ("post", 400)},
     ),
     "api:bibtex-import-detail": api_for_curators(pk("bibtex_import")),
+    "api:ingestrun-resume": Rule(
+        "curators' API",
+        {"anon": 401, "reader": 403, "curator": 405, "superuser": 405},  # a POST resumes
+        API_CURATORS_WRITE,
+        pk("run"),
+        writes={"curator": ("post", 409), "superuser": ("post", 409)},
+    ),
+    "api:harvestsource-list": api_for_curators(),
+    "api:harvestsource-detail": api_for_curators(pk("source")),
+    "api:harvestsource-run": Rule(
+        "curators' API",
+        {"anon": 401, "reader": 403, "curator": 405, "superuser": 405},  # a POST starts one
+        API_CURATORS_WRITE,
+        pk("source"),
+        writes={"curator": ("post", 409), "superuser": ("post", 409)},
+    ),
     # Admin pages that are not one model's standard views.
     "admin:index": Rule("admin", CURATED_ADMIN_GET, ADMIN_REFUSED),
     "admin:login": Rule(
@@ -347,7 +363,7 @@ def build_world() -> dict:
     AccessAttempt.objects.create(**seen, failures_since_start=1)
     AccessFailureLog.objects.create(**seen)
     AccessLog.objects.create(**seen)
-    HarvestSourceFactory()
+    source = HarvestSourceFactory()
     return {
         "phase": phase,
         "challenge": challenge,
@@ -362,7 +378,9 @@ def build_world() -> dict:
             review_state=Placement.ReviewState.PENDING,
             reviewed_at=None,
         ),
-        "run": IngestRunFactory(),
+        "run": IngestRunFactory(),  # pending: resuming it is refused (409)
+        # a harvest of the source is under way, so "run now" is refused (409)
+        "source": IngestRunFactory(source=source, kind="arxiv_query").source,
         "bibtex_import": bibtex_file,
         "users": {"reader": reader, "curator": curator, "superuser": superuser},
     }
