@@ -6,6 +6,7 @@ Screenshots land in test-artifacts/e2e/ (gitignored). Without /usr/bin/chromium 
 skip locally and fail under CI=true (`require_service`).
 """
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -328,6 +329,45 @@ def test_live_search_falls_back_to_a_normal_page_load_when_the_fetch_fails(  # t
     assert not page.evaluate(SAME_DOCUMENT), "the browser navigated instead"
     assert results_count(page) >= 4
     assert page.locator("#q").input_value() == "contamination"
+    context.close()
+
+
+def test_a_slow_stale_search_never_overwrites_a_newer_one(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
+    """The answer for "contam" is held back until "contamination" has been shown: the older
+    request is aborted, so its late answer cannot replace the newer results."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    context, page, _, _ = open_page(browser, viewport={"width": 1280, "height": 900})
+    held = []
+    failed: list[str] = []
+
+    def hold_the_first_search(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.resource_type == "fetch" and "q=contam&" in route.request.url:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/papers/\?"), hold_the_first_search)
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(f"{site.url}/papers/")
+    page.evaluate(MARK_THIS_DOCUMENT)
+
+    page.locator("#q").press_sequentially("contam", delay=20)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the first search was sent"
+    page.locator("#q").press_sequentially("ination", delay=20)
+    page.wait_for_url(re.compile(r"/papers/\?q=contamination(&|$)"))
+    with contextlib.suppress(PlaywrightError):  # Playwright may refuse: the request is gone
+        held[0].continue_()  # the late answer to the aborted request
+    page.wait_for_timeout(500)
+
+    assert page.evaluate(SAME_DOCUMENT)
+    assert page.locator("#results-title").inner_text().endswith("for “contamination”")
+    assert "q=contamination" in page.url
+    assert any("q=contam&" in url for url in failed), "the stale request was aborted"
     context.close()
 
 
