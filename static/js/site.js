@@ -4,7 +4,7 @@
   "use strict";
 
   // Facet and filter forms apply as soon as a choice changes (the Apply button stays for
-  // keyboard and no-JS users).
+  // keyboard and no-JS users); a data-live form catches the submission and updates in place.
   document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
     form.addEventListener("change", function (event) {
       var target = event.target;
