@@ -6,6 +6,7 @@ Screenshots land in test-artifacts/e2e/ (gitignored). Without /usr/bin/chromium 
 skip locally and fail under CI=true (`require_service`).
 """
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +226,148 @@ def test_search_apply_a_facet_and_download_the_results_as_bibtex(  # type: ignor
 
     assert errors == []
     assert all(url.startswith(site.url) for url in requests)
+    context.close()
+
+
+def facet_counts(page, facet: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """A facet's values and their counts, as shown."""
+    rows = page.locator(f"#facet-{facet} li:has(.facet-count)")
+    labels = rows.locator(".facet-label").all_inner_texts()
+    counts = rows.locator(".facet-count").all_inner_texts()
+    return {label: int(count) for label, count in zip(labels, counts, strict=True)}
+
+
+def page_fetches(requests: list[str], site: Site, query: str) -> list[str]:
+    return [url for url in requests if url.startswith(f"{site.url}/papers/?") and query in url]
+
+
+MARK_THIS_DOCUMENT = "window.sellmTestMarker = 'still the first document'"
+SAME_DOCUMENT = "window.sellmTestMarker === 'still the first document'"
+
+
+def test_live_search_and_facets_update_the_page_in_place_and_back_restores(  # type: ignore[no-untyped-def]
+    browser, site: Site, shots
+) -> None:
+    """Typing searches and ticking a facet swap the results and the facet counts without
+    loading a new document; the address bar follows and Back walks the states back."""
+    context, page, requests, errors = open_page(browser, viewport={"width": 1280, "height": 900})
+    page.goto(f"{site.url}/papers/")
+    everything = results_count(page)
+    years_before = facet_counts(page, "year")
+    page.evaluate(MARK_THIS_DOCUMENT)
+
+    search_box = page.locator("#q")
+    search_box.click()
+    search_box.press_sequentially("contamination", delay=40)
+    page.wait_for_url(re.compile(r"/papers/\?q=contamination(&|$)"))
+    searched = results_count(page)
+    years_searched = facet_counts(page, "year")
+    caret = page.evaluate("[document.activeElement.id, document.activeElement.selectionStart]")
+    shots.take(page, "live-search")
+
+    assert page.evaluate(SAME_DOCUMENT), "typing must not load a new page"
+    assert 4 <= searched < everything
+    assert years_searched != years_before, "the facet counts follow the search"
+    assert sum(years_searched.values()) <= searched
+    assert caret == ["q", len("contamination")], "focus and caret stay in the search box"
+    assert page.get_by_role("status").inner_text() == page.locator("#results-title").inner_text()
+    assert "contamination" in page.title()
+    assert page_fetches(requests, site, "q=c&") == [], "a single letter does not search"
+    assert len(page_fetches(requests, site, "q=")) < len("contamination") // 2, "debounced"
+
+    page.locator("#facet-year").get_by_label(re.compile("2024")).check()
+    page.wait_for_url(re.compile("year=2024"))
+    filtered = results_count(page)
+    focused = page.evaluate("[document.activeElement.name, document.activeElement.value]")
+    shots.take(page, "live-facet")
+
+    assert page.evaluate(SAME_DOCUMENT), "a facet applies without loading a new page"
+    assert 0 < filtered < searched
+    assert page.locator(".paper-year").all_inner_texts() == ["2024"] * filtered
+    assert page.get_by_role("link", name="Remove filter Year: 2024").is_visible()
+    assert focused == ["year", "2024"], "the ticked checkbox keeps the keyboard focus"
+
+    page.go_back()
+    page.wait_for_function("!location.search.includes('year=')")
+    page.wait_for_function(
+        f"document.querySelector('#results-title').textContent.startsWith('{searched} ')"
+    )
+    assert not page.locator("#facet-year").get_by_label(re.compile("2024")).is_checked()
+    assert facet_counts(page, "year") == years_searched
+
+    page.go_back()
+    page.wait_for_url(f"{site.url}/papers/")
+    page.wait_for_function(
+        f"document.querySelector('#results-title').textContent.startsWith('{everything} ')"
+    )
+    assert search_box.input_value() == "", "the search box shows what the URL says"
+    assert facet_counts(page, "year") == years_before
+    assert page.evaluate(SAME_DOCUMENT), "Back restores in place too"
+
+    assert errors == [], "no script error and no Content Security Policy violation"
+    assert all(url.startswith(site.url) for url in requests)
+    context.close()
+
+
+def test_live_search_falls_back_to_a_normal_page_load_when_the_fetch_fails(  # type: ignore[no-untyped-def]
+    browser, site: Site
+) -> None:
+    context, page, _, _ = open_page(browser, viewport={"width": 1280, "height": 900})
+    page.route(
+        re.compile(r"/papers/\?"),
+        lambda route: (
+            route.abort() if route.request.resource_type == "fetch" else route.continue_()
+        ),
+    )
+    page.goto(f"{site.url}/papers/")
+    page.evaluate(MARK_THIS_DOCUMENT)
+
+    page.locator("#q").fill("contamination")
+    page.wait_for_url(re.compile(r"/papers/\?q=contamination(&|$)"))
+    page.wait_for_load_state()
+
+    assert not page.evaluate(SAME_DOCUMENT), "the browser navigated instead"
+    assert results_count(page) >= 4
+    assert page.locator("#q").input_value() == "contamination"
+    context.close()
+
+
+def test_a_slow_stale_search_never_overwrites_a_newer_one(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
+    """The answer for "contam" is held back until "contamination" has been shown: the older
+    request is aborted, so its late answer cannot replace the newer results."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    context, page, _, _ = open_page(browser, viewport={"width": 1280, "height": 900})
+    held = []
+    failed: list[str] = []
+
+    def hold_the_first_search(route) -> None:  # type: ignore[no-untyped-def]
+        if route.request.resource_type == "fetch" and "q=contam&" in route.request.url:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/papers/\?"), hold_the_first_search)
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.goto(f"{site.url}/papers/")
+    page.evaluate(MARK_THIS_DOCUMENT)
+
+    page.locator("#q").press_sequentially("contam", delay=20)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the first search was sent"
+    page.locator("#q").press_sequentially("ination", delay=20)
+    page.wait_for_url(re.compile(r"/papers/\?q=contamination(&|$)"))
+    with contextlib.suppress(PlaywrightError):  # Playwright may refuse: the request is gone
+        held[0].continue_()  # the late answer to the aborted request
+    page.wait_for_timeout(500)
+
+    assert page.evaluate(SAME_DOCUMENT)
+    assert page.locator("#results-title").inner_text().endswith("for “contamination”")
+    assert "q=contamination" in page.url
+    assert any("q=contam&" in url for url in failed), "the stale request was aborted"
     context.close()
 
 
