@@ -309,6 +309,28 @@ def test_live_search_and_facets_update_the_page_in_place_and_back_restores(  # t
     context.close()
 
 
+def test_the_phase_page_filters_its_papers_in_place(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
+    context, page, requests, errors = open_page(browser)
+    page.goto(f"{site.url}/phases/testing-evaluation/")
+
+    def count() -> int:
+        text = page.locator("#phase-papers [data-live-count]").inner_text()
+        return int(re.match(r"(\d+) papers?", text).group(1))  # type: ignore[union-attr]
+
+    everything = count()
+    page.evaluate(MARK_THIS_DOCUMENT)
+    page.locator("#phase-q").press_sequentially("hallucination", delay=40)
+    page.wait_for_url(re.compile(r"\?q=hallucination"))
+    page.wait_for_function(
+        "document.querySelector('#phase-papers [data-live-count]').textContent.includes('hallucination')"
+    )
+
+    assert page.evaluate(SAME_DOCUMENT), "the phase's filter applies without a page load"
+    assert 0 < count() < everything
+    assert errors == []
+    context.close()
+
+
 def test_live_search_falls_back_to_a_normal_page_load_when_the_fetch_fails(  # type: ignore[no-untyped-def]
     browser, site: Site
 ) -> None:
