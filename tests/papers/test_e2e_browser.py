@@ -14,6 +14,7 @@ from pathlib import Path
 import bibtexparser
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from apps.papers.models import Paper
 from apps.papers.services.curation import placement_place
@@ -37,6 +38,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 CHALLENGE = "benchmark-saturation-contamination"
 LATEX_TITLE = r"$\tau$Bench: contamination-free evaluation of LLM agents"
 TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @dataclass(frozen=True)
@@ -241,6 +243,8 @@ def page_fetches(requests: list[str], site: Site, query: str) -> list[str]:
     return [url for url in requests if url.startswith(f"{site.url}/papers/?") and query in url]
 
 
+# No page.wait_for_function here: Playwright eval()s its predicate in the page, which the
+# content security policy (no 'unsafe-eval') refuses; expect() and wait_for_url poll from outside.
 MARK_THIS_DOCUMENT = "window.sellmTestMarker = 'still the first document'"
 SAME_DOCUMENT = "window.sellmTestMarker === 'still the first document'"
 
@@ -288,18 +292,14 @@ def test_live_search_and_facets_update_the_page_in_place_and_back_restores(  # t
     assert focused == ["year", "2024"], "the ticked checkbox keeps the keyboard focus"
 
     page.go_back()
-    page.wait_for_function("!location.search.includes('year=')")
-    page.wait_for_function(
-        f"document.querySelector('#results-title').textContent.startsWith('{searched} ')"
-    )
+    page.wait_for_url(lambda url: "year=" not in url)
+    expect(page.locator("#results-title")).to_have_text(re.compile(rf"^{searched} "))
     assert not page.locator("#facet-year").get_by_label(re.compile("2024")).is_checked()
     assert facet_counts(page, "year") == years_searched
 
     page.go_back()
     page.wait_for_url(f"{site.url}/papers/")
-    page.wait_for_function(
-        f"document.querySelector('#results-title').textContent.startsWith('{everything} ')"
-    )
+    expect(page.locator("#results-title")).to_have_text(re.compile(rf"^{everything} "))
     assert search_box.input_value() == "", "the search box shows what the URL says"
     assert facet_counts(page, "year") == years_before
     assert page.evaluate(SAME_DOCUMENT), "Back restores in place too"
@@ -310,7 +310,7 @@ def test_live_search_and_facets_update_the_page_in_place_and_back_restores(  # t
 
 
 def test_the_phase_page_filters_its_papers_in_place(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
-    context, page, requests, errors = open_page(browser)
+    context, page, _, errors = open_page(browser)
     page.goto(f"{site.url}/phases/testing-evaluation/")
 
     def count() -> int:
@@ -321,9 +321,7 @@ def test_the_phase_page_filters_its_papers_in_place(browser, site: Site) -> None
     page.evaluate(MARK_THIS_DOCUMENT)
     page.locator("#phase-q").press_sequentially("hallucination", delay=40)
     page.wait_for_url(re.compile(r"\?q=hallucination"))
-    page.wait_for_function(
-        "document.querySelector('#phase-papers [data-live-count]').textContent.includes('hallucination')"
-    )
+    expect(page.locator("#phase-papers [data-live-count]")).to_contain_text("hallucination")
 
     assert page.evaluate(SAME_DOCUMENT), "the phase's filter applies without a page load"
     assert 0 < count() < everything
