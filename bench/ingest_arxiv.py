@@ -318,6 +318,8 @@ def run(
         )
         for stage, seconds in sorted(timings.items(), key=lambda kv: -kv[1]):
             print(f"    {stage:28s} {seconds:7.2f} s  ({seconds / elapsed:5.1%})")
+            if seconds < 0.001:  # suggestions switched off
+                continue
             stage_key = stage.split(" ")[0]
             figures.append(
                 Figure(
