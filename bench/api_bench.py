@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import Figure, configure_django, percentile
 
 # Measure the work, not the throttle: rates high enough never to refuse, still counted.
-SETTINGS_ENV = {"ALLOWED_HOSTS": "testserver"} | {
+SETTINGS_ENV = {"ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0"} | {
     f"API_THROTTLE_{scope}": "1000000/minute" for scope in ("ANON", "USER", "SEARCH", "EXPORT")
 }
 
