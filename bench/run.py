@@ -187,7 +187,7 @@ def main() -> None:
         collect(options)
     results = json.loads(options.results.read_text(encoding="utf-8"))
     options.report.write_text(render(TEMPLATE.read_text(encoding="utf-8"), results), "utf-8")
-    print(f"wrote {options.report.relative_to(ROOT)}")
+    print(f"wrote {options.report}")
 
 
 def collect(options: argparse.Namespace) -> None:
