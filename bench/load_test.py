@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import re
 import signal
 import socket
 import statistics
@@ -345,7 +346,8 @@ def measure(
                 if label == "cached":
                     results["static"] = wrk(server.url, static, seconds, connections)
                 else:
-                    results["probe"] = probe(server.url, paths)
+                    static_file = ("static file", static_path(static_root))
+                    results["probe"] = probe(server.url, [static_file] * 5 + paths)
                 results[label] = wrk(server.url, mix, seconds, connections)
             finally:
                 server.stop()
@@ -419,6 +421,21 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: int) 
                 figures_of["requests"],
                 target="0",
                 met=figures_of["errors"] == 0,
+            )
+        )
+    single = results["probe"]
+    for kind, ms in sorted(single.items(), key=lambda kv: -kv[1]):
+        if kind == "static file":
+            continue
+        slug = re.sub(r"[^a-z0-9]+", "-", kind).strip("-")
+        figures.append(
+            Figure(
+                f"load.single.{slug}",
+                f"one at a time, page cache off: {kind} ({MIX[kind] / 10:g}% of the mix)",
+                ms,
+                "ms",
+                "static file, one at a time",
+                single["static file"],
             )
         )
     figures.append(
