@@ -7,8 +7,8 @@ process, so each gets its own Django settings and database) and keeps its own co
 import os
 import platform
 import re
+import shutil
 import subprocess
-import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,7 +115,10 @@ def machine() -> dict:
         server = conn.execute("SHOW server_version").fetchone()[0]  # type: ignore[index]
         shared_buffers = conn.execute("SHOW shared_buffers").fetchone()[0]  # type: ignore[index]
     memory_kb = _first_match("/proc/meminfo", r"^MemTotal:\s+(\d+)")
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    wrk = "not installed"
+    if shutil.which("wrk"):
+        version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+        wrk = (version.stdout or version.stderr).split(" [", 1)[0].strip()
     return {
         "cpu": _first_match("/proc/cpuinfo", r"^model name\s*:\s*(.+)$") or platform.processor(),
         "cores": os.cpu_count(),
@@ -123,19 +126,7 @@ def machine() -> dict:
         "os": f"{platform.system()} {platform.release()}",
         "python": platform.python_version(),
         "postgresql": f"{server} (shared_buffers {shared_buffers})",
-        "wrk": (wrk.stdout or wrk.stderr).split(" [", 1)[0].strip(),
+        "wrk": wrk,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load_average": load_average(),
     }
-
-
-class Stopwatch:
-    """Wall time of a block, in seconds: `with Stopwatch() as watch: ...; watch.seconds`."""
-
-    def __enter__(self) -> "Stopwatch":
-        self.started = time.perf_counter()
-        self.seconds = 0.0
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds = time.perf_counter() - self.started
