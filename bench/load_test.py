@@ -424,10 +424,13 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: int) 
             )
         )
     single = results["probe"]
-    for kind, ms in sorted(single.items(), key=lambda kv: -kv[1]):
+    # What an average request of the mix costs alone, and each kind's part of it.
+    mean = sum(MIX[kind] / 1000 * ms for kind, ms in single.items() if kind in MIX)
+    for kind, ms in sorted(single.items(), key=lambda kv: -MIX.get(kv[0], 0) * kv[1]):
         if kind == "static file":
             continue
         slug = re.sub(r"[^a-z0-9]+", "-", kind).strip("-")
+        part = MIX[kind] / 1000 * ms
         figures.append(
             Figure(
                 f"load.single.{slug}",
@@ -436,6 +439,8 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: int) 
                 "ms",
                 "static file, one at a time",
                 single["static file"],
+                note=f"{part:.1f} of the {mean:.1f} ms a request of the mix costs alone "
+                f"({part / mean:.0%})",
             )
         )
     figures.append(

@@ -241,9 +241,11 @@ def ratio(figure: dict) -> str:
 
 
 def table(figures: list[dict]) -> str:
+    notes = any(figure["note"] for figure in figures)
     rows = [
-        "| figure | value | baseline (same run) | baseline value | ratio | target |",
-        "|---|---:|---|---:|---:|---|",
+        "| figure | value | baseline (same run) | baseline value | ratio | target |"
+        + (" note |" if notes else ""),
+        "|---|---:|---|---:|---:|---|" + ("---|" if notes else ""),
     ]
     for figure in figures:
         target = figure["target"]
@@ -253,7 +255,7 @@ def table(figures: list[dict]) -> str:
             f"| {figure['name']} | {with_unit(figure['value'], figure['unit'])} | "
             f"{figure['baseline'] or NONE} | "
             f"{with_unit(figure['baseline_value'], figure['unit'])} | {ratio(figure)} | "
-            f"{target or ''} |"
+            f"{target or ''} |" + (f" {figure['note']} |" if notes else "")
         )
     return "\n".join(rows)
 
