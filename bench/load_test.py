@@ -50,6 +50,10 @@ REDIS_CACHE = "redis://127.0.0.1:6379/8"
 # docs/performance.md.
 WORKERS = 3
 THREADS = 4
+# Other shapes measured in the same run (page cache on, a third of --seconds each), so the
+# choice above stands next to its alternatives: fewer processes with more threads, and one
+# sync process per request slot (no GIL sharing, a new connection per request).
+OTHER_SHAPES = [(2, 8), (5, 1)]
 
 # Share of each kind of request in the mix (per mille). HTML pages and API reads, as a
 # reader and a script would use them; exports are narrow (one topic and year), as a reader
@@ -323,8 +327,9 @@ def measure(
     workers: int = WORKERS,
     threads: int = THREADS,
     warmup: int = 5,
+    shapes: list[tuple[int, int]] = OTHER_SHAPES,
 ) -> dict[str, dict]:
-    """Static file, cached mix, uncached mix: wrk's figures for each."""
+    """Static file, cached mix, uncached mix, other server shapes: wrk's figures for each."""
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         static_root = str(Path(tmp) / "static")
@@ -349,6 +354,16 @@ def measure(
                     static_file = ("static file", static_path(static_root))
                     results["probe"] = probe(server.url, [static_file] * 5 + paths)
                 results[label] = wrk(server.url, mix, seconds, connections)
+            finally:
+                server.stop()
+        for other_workers, other_threads in shapes:
+            flush_cache()
+            env = server_env(database, static_root, 300)
+            server = Server(env, other_workers, other_threads)
+            try:
+                wrk(server.url, mix, warmup, connections)
+                shape = f"{other_workers}x{other_threads}"
+                results[f"shape {shape}"] = wrk(server.url, mix, max(5, seconds // 3), connections)
             finally:
                 server.stop()
         flush_cache()
@@ -423,6 +438,32 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: int) 
                 met=figures_of["errors"] == 0,
             )
         )
+    chosen = results["cached"]
+    for label, other in results.items():
+        if not label.startswith("shape "):
+            continue
+        shape = label.removeprefix("shape ")
+        workers, _, threads = shape.partition("x")
+        kind = (
+            f"{workers} sync workers"
+            if threads == "1"
+            else f"{workers} workers x {threads} threads"
+        )
+        seen = f"load average before/after {other['load_average']}; {other['requests']} requests"
+        for share, unit in (("rate", "req/s"), ("p99", "ms")):
+            scale = 1 if share == "rate" else 1 / 1000
+            figures.append(
+                Figure(
+                    f"load.shape.{shape}.{share}",
+                    f"mix, page cache on, gunicorn {kind}: "
+                    + ("throughput" if share == "rate" else "p99"),
+                    other[share] * scale,
+                    unit,
+                    f"{config['workers']} workers x {config['threads']} threads (the choice)",
+                    chosen[share] * scale,
+                    note=f"{other['errors']} errors; {seen}",
+                )
+            )
     single = results["probe"]
     # What an average request of the mix costs alone, and each kind's part of it.
     mean = sum(MIX[kind] / 1000 * ms for kind, ms in single.items() if kind in MIX)

@@ -289,7 +289,7 @@ def render(template: str, results: dict) -> str:
     """Fill the template's {{...}} placeholders from the results.
 
     {{machine}}, {{runs}}: the machine line and the table of steps; {{targets}}: every figure
-    with a target; {{table:PREFIX}}: every figure whose key starts with PREFIX;
+    with a target; {{table:PREFIX,...}}: every figure whose key starts with a PREFIX;
     {{value:KEY}}, {{baseline:KEY}}, {{ratio:KEY}}, {{percent:KEY}} (the ratio as a
     percentage), {{met:KEY}}, {{note:KEY}}: one figure's parts.
     """
@@ -305,7 +305,12 @@ def render(template: str, results: dict) -> str:
         if kind == "targets":
             return table([f for f in results["figures"] if f["target"]])
         if kind == "table":
-            chosen = [f for f in results["figures"] if f["key"].startswith(key)]
+            chosen = [
+                f
+                for prefix in key.split(",")
+                for f in results["figures"]
+                if f["key"].startswith(prefix)
+            ]
             if not chosen:
                 missing.append(match.group(0))
                 return "(not measured in this run)"
