@@ -233,11 +233,16 @@ def with_unit(value: float | None, unit: str) -> str:
     return f"{number(value)}%" if unit == "%" else f"{number(value)} {unit}"
 
 
+PERCENT_RATIOS = {"records/s", "entries/s", "requests"}  # shares of a rate or of a count
+
+
 def ratio(figure: dict) -> str:
-    if figure["ratio"] is None:
-        return NONE
     value = figure["ratio"]
-    return f"{value:.0%}" if figure["unit"] in ("records/s", "entries/s") else f"{value:.2f}{TIMES}"
+    if value is None:
+        return NONE
+    if figure["unit"] in PERCENT_RATIOS or figure["baseline"] == "the whole pass":
+        return f"{value:.0%}" if value >= 0.01 or value == 0 else f"{value:.2%}"
+    return f"{value:.2f}{TIMES}" if value >= 0.1 else f"{value:.2g}{TIMES}"
 
 
 def table(figures: list[dict]) -> str:
