@@ -17,7 +17,8 @@ pytestmark = pytest.mark.postgres
 
 def test_runner_writes_figures_and_renders_them(tmp_path: Path) -> None:
     database = settings.DATABASES["default"]
-    server = f"postgresql://{database['USER']}@{database['HOST']}:{database['PORT'] or 5432}"
+    login = database["USER"] + (f":{database['PASSWORD']}" if database["PASSWORD"] else "")
+    server = f"postgresql://{login}@{database['HOST']}:{database['PORT'] or 5432}"
     corpus = f"{database['NAME']}_runner_corpus"[:63]
     results, report = tmp_path / "results.json", tmp_path / "performance.md"
     command = [sys.executable, "bench/run.py", "--papers", "200", "--only", "api", "--runs", "1"]
