@@ -377,7 +377,7 @@ def measure(
     return results
 
 
-def run(database: str, seconds: int = 60, connections: int = 16, **server: int) -> list[Figure]:
+def run(database: str, seconds: int = 60, connections: int = 16, **server: object) -> list[Figure]:
     """Throughput, latency percentiles and errors of each mix next to the static file's."""
     configure_django(database)
     results = measure(database, seconds, connections, **server)
@@ -392,16 +392,17 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: int) 
     for kind, ms in sorted(results["probe"].items(), key=lambda kv: -kv[1]):
         print(f"  {kind:28s} {ms:7.1f}")
     figures = []
-    for label in ("static", "cached", "rendered"):
+    for label, figures_of in results.items():
+        if "rate" in figures_of:
+            print(
+                f"  {label:9s} {figures_of['rate']:8.0f} req/s  "
+                f"p50 {figures_of['p50'] / 1000:6.1f} "
+                f"p95 {figures_of['p95'] / 1000:6.1f} p99 {figures_of['p99'] / 1000:6.1f} ms  "
+                f"errors {figures_of['errors']} of {figures_of['requests']}  "
+                f"statuses {figures_of['statuses']}  load {figures_of['load_average']}"
+            )
+    for label in ("cached", "rendered"):
         figures_of = results[label]
-        print(
-            f"  {label:9s} {figures_of['rate']:8.0f} req/s  p50 {figures_of['p50'] / 1000:6.1f} "
-            f"p95 {figures_of['p95'] / 1000:6.1f} p99 {figures_of['p99'] / 1000:6.1f} ms  "
-            f"errors {figures_of['errors']} of {figures_of['requests']}  "
-            f"statuses {figures_of['statuses']}  load {figures_of['load_average']}"
-        )
-        if label == "static":
-            continue
         name = f"mix, page cache {'on' if label == 'cached' else 'off'}"
         note = (
             f"{setup}; {figures_of['requests']} requests; statuses {figures_of['statuses']}; "
@@ -525,7 +526,13 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=WORKERS)
     parser.add_argument("--threads", type=int, default=THREADS)
+    parser.add_argument(
+        "--shapes",
+        default=",".join(f"{w}x{t}" for w, t in OTHER_SHAPES),
+        help="other gunicorn shapes to compare, WORKERSxTHREADS, comma-separated",
+    )
     args = parser.parse_args()
+    shapes = [tuple(int(n) for n in shape.split("x")) for shape in args.shapes.split(",") if shape]
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Point DATABASE_URL at the database bench/api_generate.py filled.")
     run(
@@ -534,6 +541,7 @@ def main() -> None:
         args.connections,
         workers=args.workers,
         threads=args.threads,
+        shapes=shapes,
     )
 
 
