@@ -43,17 +43,17 @@ from bench.api_generate import TOPICS  # noqa: E402 - after the path that makes 
 from bench.common import Figure, configure_django, load_average  # noqa: E402
 
 REDIS_CACHE = "redis://127.0.0.1:6379/8"
-# 2 cores serve Python and PostgreSQL alike. Three processes keep both cores busy while one
-# waits on the database; four threads each overlap those waits without running more Python
-# than two cores can, and give the 16 clients 12 request slots (the rest wait in the backlog
-# rather than in a GIL queue). Measured against 2x8 and 5 sync workers: see
-# docs/performance.md.
+# 2 cores serve Python, PostgreSQL, Redis and wrk alike. Three sync processes (gunicorn's
+# default worker, and WEB_CONCURRENCY=3 as .env.example and compose deploy it) keep both cores
+# busy while one waits on the database; a process runs one request at a time, so requests
+# never share a GIL, and the clients beyond three wait in the listen backlog, first come first
+# served, which keeps the latency tail short. Two other shapes are measured in the same run
+# (page cache on, a third of --seconds each): gunicorn's 2 x cores + 1 rule (5 sync
+# processes), and 3 processes of 4 threads (gthread, keep-alive), which let 12 requests share
+# three GILs.
 WORKERS = 3
-THREADS = 4
-# Other shapes measured in the same run (page cache on, a third of --seconds each), so the
-# choice above stands next to its alternatives: fewer processes with more threads, and one
-# sync process per request slot (no GIL sharing, a new connection per request).
-OTHER_SHAPES = [(2, 8), (5, 1)]
+THREADS = 1
+OTHER_SHAPES = [(5, 1), (3, 4)]
 # A lighter load on the chosen shape, page cache on: how latency scales with the clients.
 FEWER_CONNECTIONS = 4
 
@@ -377,14 +377,19 @@ def measure(
     return results
 
 
+def shape_name(workers: int, threads: int) -> str:
+    if threads == 1:
+        return f"gunicorn, {workers} sync workers"
+    return f"gunicorn, {workers} gthread workers x {threads} threads"
+
+
 def run(database: str, seconds: int = 60, connections: int = 16, **server: object) -> list[Figure]:
     """Throughput, latency percentiles and errors of each mix next to the static file's."""
     configure_django(database)
     results = measure(database, seconds, connections, **server)
     config = results["config"]
     setup = (
-        f"{connections} clients, {seconds} s, gunicorn {config['workers']} workers x "
-        f"{config['threads']} threads"
+        f"{connections} clients, {seconds} s, {shape_name(config['workers'], config['threads'])}"
     )
     static = results["static"]
     print(f"load test: {setup}")
@@ -466,22 +471,17 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: objec
             continue
         shape = label.removeprefix("shape ")
         workers, _, threads = shape.partition("x")
-        kind = (
-            f"{workers} sync workers"
-            if threads == "1"
-            else f"{workers} workers x {threads} threads"
-        )
+        kind = shape_name(int(workers), int(threads))
         seen = f"load average before/after {other['load_average']}; {other['requests']} requests"
         for share, unit in (("rate", "req/s"), ("p99", "ms")):
             scale = 1 if share == "rate" else 1 / 1000
             figures.append(
                 Figure(
                     f"load.shape.{shape}.{share}",
-                    f"mix, page cache on, gunicorn {kind}: "
-                    + ("throughput" if share == "rate" else "p99"),
+                    f"mix, page cache on, {kind}: " + ("throughput" if share == "rate" else "p99"),
                     other[share] * scale,
                     unit,
-                    f"{config['workers']} workers x {config['threads']} threads (the choice)",
+                    f"{shape_name(config['workers'], config['threads'])} (the choice)",
                     chosen[share] * scale,
                     note=f"{other['errors']} errors; {seen}",
                 )
