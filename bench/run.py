@@ -93,8 +93,9 @@ def build_corpus(options: argparse.Namespace) -> list[Figure]:
 
     configure_django(recreate_database(options.corpus_db))
     counts = api_generate.generate(options.papers, api_generate.authors_for(options.papers))
+    units = {"categories": "paper–category links"}  # noqa: RUF001 - an en dash in prose
     return [
-        Figure(f"corpus.{name}", f"generated {name}", value, name, "", None)
+        Figure(f"corpus.{name}", f"generated {name}", value, units.get(name, name), "", None)
         for name, value in counts.items()
     ]
 
