@@ -200,9 +200,13 @@ def measure(entries: int, repeat: int, profile: bool, server_side_binding: bool)
 
     baseline = f"bibtexparser parse_string, default stack ({n} entries, best of {repeat})"
 
+    size = f"{n:,} entries, {len(text) / 1e6:.0f} MB"
+
     def figure(key: str, name: str, rate: float, target: str = "") -> Figure:
         met = rate >= 0.5 * parse_rate if target else None
-        return Figure(f"bibtex.{key}", name, rate, "entries/s", baseline, parse_rate, target, met)
+        return Figure(
+            f"bibtex.{key}", name, rate, "entries/s", baseline, parse_rate, target, met, size
+        )
 
     return [
         figure("import.parse", "our parse: accents decoded, names split, ids found", ours_rate),
