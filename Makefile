@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 EMBEDDED := DEBUG=1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test curator lint format migrate serve worker beat audit lock clean
+.PHONY: help install run test curator lint format migrate serve worker beat audit lock bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -69,6 +69,10 @@ audit: install  ## pip-audit the locked dependencies; says loudly when no vulner
 lock: install  ## re-resolve requirements/*.txt from pyproject.toml (needs PyPI)
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header -q -o requirements/base.txt
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --no-header -q -o requirements/dev.txt
+
+PAPERS ?= 100000
+bench: install  ## benchmarks on a PostgreSQL corpus → bench/results.json, docs/performance.md (PAPERS=10000 ONLY="api load")
+	$(BIN)/python bench/run.py --papers $(PAPERS) $(foreach name,$(ONLY),--only $(name))
 
 clean:  ## remove the virtual environment and local data
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

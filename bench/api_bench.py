@@ -16,25 +16,20 @@ import argparse
 import json
 import os
 import platform
+import re
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sellm.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-for scope in ("ANON", "USER", "SEARCH", "EXPORT"):  # measure the work, not the throttle
-    os.environ.setdefault(f"API_THROTTLE_{scope}", "1000000/minute")
 
-import django  # noqa: E402
+from bench.common import Figure, configure_django, percentile
 
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
+# Measure the work, not the throttle: rates high enough never to refuse, still counted.
+SETTINGS_ENV = {"ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0"} | {
+    f"API_THROTTLE_{scope}": "1000000/minute" for scope in ("ANON", "USER", "SEARCH", "EXPORT")
+}
 
 BASE = "http://testserver/api/v1"
 PAPER_COLUMNS = (
@@ -56,6 +51,8 @@ def iso(value):  # type: ignore[no-untyped-def]
 def baseline(where: str, params: list, order: str, page_size: int, url: str, search: str = ""):  # type: ignore[no-untyped-def]
     """The paper list answered with hand-written SQL and json.dumps: count, one page, then the
     page's authors, accepted placements (with their taxonomy rows) and categories."""
+    from django.db import connection
+
     rank = "ts_rank(search_vector, websearch_to_tsquery('english', %s))" if search else "NULL"
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM papers_paper WHERE {where}", params)
@@ -240,18 +237,23 @@ def timed(function) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     return (time.perf_counter() - start) * 1000, result
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
-    if connection.vendor != "postgresql":
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Point DATABASE_URL at the database bench/api_generate.py filled.")
+    configure_django(os.environ["DATABASE_URL"], **SETTINGS_ENV)
+    run(args.runs)
+
+
+def run(runs: int = 40) -> list[Figure]:
+    """Each case's API median and p95 next to the hand-written baseline's; search p95s."""
     from urllib.parse import quote
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
 
     client = Client()
     with connection.cursor() as cursor:
@@ -265,7 +267,7 @@ def main() -> None:
         f"{total} papers ({included} included); PostgreSQL {server}; Python "
         f"{platform.python_version()}; {os.cpu_count()} CPUs "
         f"({platform.processor() or platform.machine()}); "
-        f"{args.runs} runs each after 3 warm-ups\n"
+        f"{runs} runs each after 3 warm-ups\n"
     )
     print(
         "| request | matches | API median | API p95 | baseline median | baseline p95 | ratio "
@@ -273,6 +275,8 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|")
     searches: dict[str, list[float]] = {"all": [], "selective": []}
+    search_baselines: dict[str, list[float]] = {"all": [], "selective": []}
+    figures: list[Figure] = []
     for label, query, where, params, order, search in CASES:
         pairs = [part.split("=", 1) for part in query.split("&")]
         path = "/api/v1/papers/?" + "&".join(f"{key}={quote(value)}" for key, value in pairs)
@@ -291,7 +295,7 @@ def main() -> None:
         for _ in range(3):
             api(), base()
         api_times, base_times = [], []
-        for _ in range(args.runs):
+        for _ in range(runs):
             api_times.append(timed(api)[0])
             base_times.append(timed(base)[0])
         counts = []
@@ -301,9 +305,35 @@ def main() -> None:
             counts.append(len(context.captured_queries))
         api_median, base_median = statistics.median(api_times), statistics.median(base_times)
         if search:
-            searches["all"] += api_times
-            if got["count"] <= included * 0.25:
-                searches["selective"] += api_times
+            groups = ["all"] + (["selective"] if got["count"] <= included * 0.25 else [])
+            for group in groups:
+                searches[group] += api_times
+                search_baselines[group] += base_times
+        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        note = f"{got['count']} matches; {counts[0]} / {counts[1]} queries for 10 / 50 rows"
+        newest = label == "list, newest first"
+        figures += [
+            Figure(
+                f"api.{slug}.median",
+                f"API {label}: median",
+                api_median,
+                "ms",
+                "hand-written SQL + json.dumps, median",
+                base_median,
+                target="≤ 2x baseline" if newest else "",
+                met=api_median <= 2 * base_median if newest else None,
+                note=note,
+            ),
+            Figure(
+                f"api.{slug}.p95",
+                f"API {label}: p95",
+                percentile(api_times, 0.95),
+                "ms",
+                "hand-written SQL + json.dumps, p95",
+                percentile(base_times, 0.95),
+                note=note,
+            ),
+        ]
         print(
             f"| {label} | {got['count']} | {api_median:.1f} ms | "
             f"{percentile(api_times, 0.95):.1f} ms | "
@@ -316,6 +346,23 @@ def main() -> None:
         f"the papers ({len(searches['selective'])} requests): "
         f"{percentile(searches['selective'], 0.95):.1f} ms"
     )
+    for group, label in (("all", "every search"), ("selective", "searches matching ≤ 25%")):
+        if not searches[group]:
+            continue
+        p95 = percentile(searches[group], 0.95)
+        figures.append(
+            Figure(
+                f"api.search.{group}.p95",
+                f"API search p95, {label} ({len(searches[group])} requests)",
+                p95,
+                "ms",
+                "hand-written SQL + json.dumps, p95 of the same searches",
+                percentile(search_baselines[group], 0.95),
+                target="≤ 50 ms",
+                met=p95 <= 50,
+            )
+        )
+    return figures
 
 
 def check(label: str, got: dict, expected: dict) -> None:

@@ -1,8 +1,11 @@
-"""Fill a PostgreSQL database with a realistic knowledge base for the API benchmark.
+"""Fill a PostgreSQL database with a realistic knowledge base: the corpus the API, web page,
+export and load benchmarks share.
 
-    createdb -h 127.0.0.1 -U postgres sellm_api_bench
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sellm_api_bench \\
+    createdb -h 127.0.0.1 -U postgres sellm_bench_corpus
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sellm_bench_corpus \\
         .venv/bin/python bench/api_generate.py --papers 100000
+
+(`bench/run.py` creates that database itself.)
 
 Migrates, loads the survey's taxonomy (and seed papers) with the real command, then bulk-
 inserts papers, authors, authorships, categories and placements with COPY: about two minutes for
@@ -23,19 +26,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sellm.settings")
-os.environ.setdefault("SECRET_KEY", "benchmark-only")
-
-import django
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-
-from apps.core.text import fold  # noqa: E402
-from apps.papers.models import Paper  # noqa: E402
-from apps.taxonomy.models import Challenge, Phase, ResearchDirection  # noqa: E402
 
 
 def words(text: str) -> list[str]:
@@ -166,6 +156,8 @@ def abstract(rng: random.Random, topic: str) -> str:
 
 def copy(table: str, columns: list[str], rows: list[tuple]) -> None:
     """COPY rows into a table (tab-separated text; values must not contain tabs/newlines)."""
+    from django.db import connection
+
     buffer = io.StringIO()
     for row in rows:
         buffer.write("\t".join(r"\N" if v is None else str(v) for v in row) + "\n")
@@ -177,15 +169,18 @@ def copy(table: str, columns: list[str], rows: list[tuple]) -> None:
                 copy_.write(chunk)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--papers", type=int, default=100_000)
-    parser.add_argument("--authors", type=int, default=60_000)
-    parser.add_argument("--seed", type=int, default=20261125)
-    args = parser.parse_args()
+def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
+    """Migrate the configured (empty) database and fill it; returns the row counts."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from apps.core.text import fold
+    from apps.papers.models import Paper
+    from apps.taxonomy.models import Challenge, Phase, ResearchDirection
+
     if connection.vendor != "postgresql":
         sys.exit("Set DATABASE_URL to a PostgreSQL database made for the benchmark.")
-    rng = random.Random(args.seed)
+    rng = random.Random(seed)
     started = time.perf_counter()
 
     call_command("migrate", verbosity=0)
@@ -202,7 +197,7 @@ def main() -> None:
 
     # Authors: distinct folded names.
     names: dict[str, str] = {}
-    while len(names) < args.authors:
+    while len(names) < authors:
         name = f"{rng.choice(FIRST)} {rng.choice(FIRST)[0]}. {rng.choice(LAST)}"
         if rng.random() < 0.5:
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}-{rng.choice(LAST)}"
@@ -221,12 +216,12 @@ def main() -> None:
     phases = list(Phase.objects.values_list("id", flat=True))
     challenges = list(Challenge.objects.values_list("id", "phase_id"))
     directions = list(ResearchDirection.objects.values_list("id", "phase_id"))
-    papers, authorships, categories, placements = [], [], [], []
+    paper_rows, authorships, categories, placements = [], [], [], []
     used_arxiv = set(
         Paper.objects.filter(arxiv_id__isnull=False).values_list("arxiv_id", flat=True)
     )
     placement_id = 1_000_000
-    for n in range(args.papers):
+    for n in range(papers):
         pk = first_paper + n
         year = rng.choices(range(2018, 2026), weights=[1, 2, 3, 5, 8, 14, 20, 22])[0]
         published = datetime(year, 1, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(31_536_000))
@@ -243,7 +238,7 @@ def main() -> None:
         )
         primary = rng.choices(CATEGORIES, weights=[55, 15, 12, 8, 5, 3, 1, 1])[0]
         venue = rng.choice(VENUES) + f" {year + 1}" if rng.random() < 0.25 else ""
-        papers.append(
+        paper_rows.append(
             (
                 pk, now, now, "[]", arxiv, rng.randint(1, 4), "[]",
                 f"10.48550/bench.{pk}" if rng.random() < 0.3 else None,
@@ -277,7 +272,7 @@ def main() -> None:
                     challenge_id, direction_id, pk, phase_id,
                 )
             )  # fmt: skip
-    print(f"generated {args.papers} papers in memory ({time.perf_counter() - started:.0f} s)")
+    print(f"generated {papers} papers in memory ({time.perf_counter() - started:.0f} s)")
 
     copy(
         "papers_paper",
@@ -288,7 +283,7 @@ def main() -> None:
             "journal_ref", "venue", "comment", "license", "bibtex_key", "bibtex_type",
             "bibtex_fields", "status", "status_reason", "included_at", "source",
         ],
-        papers,
+        paper_rows,
     )  # fmt: skip
     copy("papers_authorship", ["paper_id", "author_id", "position", "affiliation"], authorships)
     with connection.cursor() as cursor:
@@ -312,11 +307,35 @@ def main() -> None:
                 f"(SELECT max(id) FROM {table}))"
             )
         cursor.execute("VACUUM ANALYZE")  # fresh statistics for the planner
-    print(
-        f"papers={len(papers)} authors={len(author_rows)} authorships={len(authorships)} "
-        f"categories={len(categories)} placements={len(placements)} "
-        f"in {time.perf_counter() - started:.0f} s"
-    )
+    counts = {
+        "papers": len(paper_rows),
+        "authors": len(author_rows),
+        "authorships": len(authorships),
+        "categories": len(categories),
+        "placements": len(placements),
+    }
+    elapsed = time.perf_counter() - started
+    print(" ".join(f"{k}={v}" for k, v in counts.items()), f"in {elapsed:.0f} s")
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--authors", type=int, default=None, help="default: 0.6 per paper")
+    parser.add_argument("--seed", type=int, default=20261125)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sellm.settings")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only")
+    import django
+
+    django.setup()
+    generate(args.papers, args.authors or authors_for(args.papers), args.seed)
+
+
+def authors_for(papers: int) -> int:
+    """60,000 authors for 100,000 papers, as in the field's author-to-paper ratio here."""
+    return max(100, papers * 6 // 10)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ bibtexparser's own parse of the same file, measured in the same run.
 
     .venv/bin/python bench/bibtex_import.py [--entries 20000] [--repeat 3]
 
-Creates the database sellm_bibtex_bench (PostgreSQL on 127.0.0.1 by default; set
+Creates the database sellm_bench_bibtex (PostgreSQL on 127.0.0.1 by default; set
 BENCH_PG_URL to the server's admin URL to change it), migrates it, imports, and drops it.
 Rates are best of --repeat runs (the machine is shared: the best run is the least
 disturbed); the import runs into an empty base each time (truncated between runs).
@@ -21,12 +21,17 @@ import sys
 import time
 from pathlib import Path
 
-import psycopg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "sellm_bibtex_bench"
+
+from bench.common import (  # noqa: E402 - after the path that makes bench importable
+    Figure,
+    configure_django,
+    drop_database,
+    recreate_database,
+)
+
+DB_NAME = "sellm_bench_bibtex"
 
 WORDS = (  # noqa: SIM905 (a word list reads better as a sentence)
     "large language models software engineering testing code generation agents evaluation "
@@ -80,17 +85,6 @@ def generate(n: int, seed: int = 6) -> str:
     return "\n".join(out)
 
 
-def recreate_database() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def drop_database() -> None:
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
 def best(label: str, runs: list[float], n: int) -> float:
     rate = n / min(runs)
     print(f"  {label:<46} {rate:>8.0f} entries/s  (best of {len(runs)}: {min(runs):.2f} s)")
@@ -108,28 +102,30 @@ def main() -> None:
         help="let PostgreSQL bind query parameters (psycopg 3) instead of quoting them in Python",
     )
     args = parser.parse_args()
+    run(args.entries, args.repeat, profile=args.profile, binding=args.server_side_binding)
 
-    recreate_database()
-    base = ADMIN_URL.rsplit("/", 1)[0]
-    os.environ["DATABASE_URL"] = f"{base}/{DB_NAME}"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sellm.settings")
+
+def run(
+    entries: int = 20000, repeat: int = 3, *, profile: bool = False, binding: bool = False
+) -> list[Figure]:
+    """Rates of bibtexparser, our parse, an import and a re-import; drops its database after."""
     try:
-        run(args)
+        configure_django(recreate_database(DB_NAME))
+        return measure(entries, repeat, profile, binding)
     finally:
         from django.db import connections
 
         connections.close_all()
-        drop_database()
+        drop_database(DB_NAME)
 
 
-def run(args: argparse.Namespace) -> None:
-    import django
+def measure(entries: int, repeat: int, profile: bool, server_side_binding: bool) -> list[Figure]:
     from django.conf import settings
+    from django.db import connections
 
-    if args.server_side_binding:  # a what-if for the settings; not what sellm runs with
+    if server_side_binding:  # a what-if for the settings; not what sellm runs with
+        connections.close_all()
         settings.DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
-    django.setup()
     import bibtexparser
     from bibtexparser.middlewares import LatexDecodingMiddleware
     from django.core.management import call_command
@@ -139,8 +135,8 @@ def run(args: argparse.Namespace) -> None:
     from apps.ingestion.bibtex.services import bibtex_import
 
     call_command("migrate", verbosity=0)
-    text = generate(args.entries)
-    n = args.entries
+    text = generate(entries)
+    n = entries
     print(
         f"{n} entries, {len(text) / 1e6:.1f} MB; Python {platform.python_version()}, "
         f"{platform.machine()}, {os.cpu_count()} cores, PostgreSQL "
@@ -162,7 +158,7 @@ def run(args: argparse.Namespace) -> None:
 
     parse_runs, ours_runs, import_runs, again_runs = [], [], [], []
     report = None
-    for _ in range(args.repeat):  # interleaved, so a busy moment hits every measure alike
+    for _ in range(repeat):  # interleaved, so a busy moment hits every measure alike
         parse_runs.append(timed(lambda: bibtexparser.parse_string(text)))
         ours_runs.append(timed(lambda: parse_bibtex(text)))
         truncate()
@@ -183,16 +179,16 @@ def run(args: argparse.Namespace) -> None:
 
     print("rates (higher is better):")
     parse_rate = best("bibtexparser.parse_string (default stack)", parse_runs, n)
-    best("bibtexparser + LatexDecodingMiddleware (500)", latex_runs, 500)
+    latex_rate = best("bibtexparser + LatexDecodingMiddleware (500)", latex_runs, 500)
     ours_rate = best("our parse (records, accents decoded)", ours_runs, n)
     import_rate = best("import into empty PostgreSQL (parse+upsert)", import_runs, n)
-    best("re-import, every entry unchanged", again_runs, n)
+    again_rate = best("re-import, every entry unchanged", again_runs, n)
     assert report is not None
     print(f"import summary: {report.summary()}")
     print(f"our parse / bibtexparser parse: {ours_rate / parse_rate:.0%}")
     print(f"import / bibtexparser parse:    {import_rate / parse_rate:.0%}  (target ≥ 50%)")
 
-    if args.profile:
+    if profile:
         truncate()
         profiler = cProfile.Profile()
         profiler.enable()
@@ -201,6 +197,28 @@ def run(args: argparse.Namespace) -> None:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
         print(out.getvalue())
+
+    baseline = f"bibtexparser parse_string, default stack ({n} entries, best of {repeat})"
+
+    size = f"{n:,} entries, {len(text) / 1e6:.0f} MB"
+
+    def figure(key: str, name: str, rate: float, target: str = "") -> Figure:
+        met = rate >= 0.5 * parse_rate if target else None
+        return Figure(
+            f"bibtex.{key}", name, rate, "entries/s", baseline, parse_rate, target, met, size
+        )
+
+    return [
+        figure("import.parse", "our parse: accents decoded, names split, ids found", ours_rate),
+        figure(
+            "import.new",
+            "import into an empty PostgreSQL (our parse + paper_upsert_many)",
+            import_rate,
+            "≥ 50% of baseline",
+        ),
+        figure("import.again", "re-import of the same file (every entry unchanged)", again_rate),
+        figure("import.pylatexenc", "bibtexparser + LatexDecodingMiddleware (500)", latex_rate),
+    ]
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ then measures on those same bytes, in the same run:
    re-run of the same pages (everything unchanged);
 3. where the end-to-end time goes (cumulative seconds per stage).
 
-The database (`sellm_ingest_bench` on the server of DATABASE_URL, default 127.0.0.1:5432,
+The database (`sellm_bench_ingest` on the server of BENCH_PG_URL, default 127.0.0.1:5432,
 user postgres) is created and dropped by the script.
 """
 
@@ -33,8 +33,16 @@ from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-DB_NAME = "sellm_ingest_bench"
+
+from bench.common import (  # noqa: E402 - after the path that makes bench importable
+    Figure,
+    configure_django,
+    database_url,
+    drop_database,
+    recreate_database,
+)
+
+DB_NAME = "sellm_bench_ingest"
 
 WORDS = (  # noqa: SIM905 - a word list reads better as prose
     "model language large software engineering code generation test evaluation benchmark "
@@ -133,13 +141,6 @@ def parse_rates(contents: list[bytes], count: int) -> dict[str, float]:
     return rates
 
 
-def admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(sql)
-
-
 @contextmanager
 def stage_timers(timings: dict[str, float]):  # type: ignore[no-untyped-def]
     """Accumulate wall time spent in each stage of the page processor."""
@@ -211,8 +212,7 @@ def fresh_database() -> None:
     from django.db import connections
 
     connections.close_all()
-    admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-    admin(f'CREATE DATABASE "{DB_NAME}"')
+    recreate_database(DB_NAME)
     call_command("migrate", verbosity=0)
     call_command("load_survey", stdout=io.StringIO())
 
@@ -226,26 +226,25 @@ def main() -> None:
         "--profile", action="store_true", help="also cProfile one more pass of new papers"
     )
     args = parser.parse_args()
+    run(args.pages, args.per_page, keep_db=args.keep_db, profile=args.profile)
 
-    base = ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgres://")
-    os.environ["DATABASE_URL"] = f"{base}/{DB_NAME}"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "sellm.settings"
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    import django
 
+def run(
+    pages: int = 10, per_page: int = 1000, *, keep_db: bool = False, profile: bool = False
+) -> list[Figure]:
+    """Parse rates and end-to-end rates on the same pages; stage times of each pass."""
+    configure_django(database_url(DB_NAME))
     with tempfile.TemporaryDirectory() as tmp:
-        paths = make_pages(Path(tmp), args.pages, args.per_page)
+        paths = make_pages(Path(tmp), pages, per_page)
         contents = [p.read_bytes() for p in paths]
-        count = args.pages * args.per_page
+        count = pages * per_page
         size = sum(len(c) for c in contents)
         print(
             f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}"
         )
-        print(f"pages: {args.pages} x {args.per_page} entries ({size / 1e6:.1f} MB)\n")
+        print(f"pages: {pages} x {per_page} entries ({size / 1e6:.1f} MB)\n")
 
-        django.setup()
         rates = parse_rates(contents, count)
         for name, rate in rates.items():
             print(f"parse only  {name:34s} {rate:10,.0f} entries/s")
@@ -255,14 +254,16 @@ def main() -> None:
             results = []
             fresh_database()
             results.append(
-                ("end to end, new papers, with suggestions", *ingest(paths, suggest=True))
+                ("new", "new papers, with suggestions (as deployed)", *ingest(paths, suggest=True))
             )
-            results.append(("end to end, re-run (all unchanged)", *ingest(paths, suggest=True)))
+            results.append(
+                ("again", "re-run of the same pages (all unchanged)", *ingest(paths, suggest=True))
+            )
             fresh_database()
             results.append(
-                ("end to end, new papers, no suggestions", *ingest(paths, suggest=False))
+                ("bare", "new papers, without suggestions", *ingest(paths, suggest=False))
             )
-            if args.profile:
+            if profile:
                 import cProfile
                 import io
                 import pstats
@@ -277,20 +278,60 @@ def main() -> None:
                 print("\nprofile of a pass of new papers (with suggestions), by own time:")
                 print("\n".join(report.getvalue().splitlines()[:45]))
             print()
-            for name, elapsed, timings, totals in results:
-                rate = count / elapsed
-                print(
-                    f"{name:44s} {rate:8,.0f} records/s  ({rate / baseline:5.1%} of the arxiv "
-                    f"package's parse rate; target 25%)  {dict(totals)}"
-                )
-                for stage, seconds in sorted(timings.items(), key=lambda kv: -kv[1]):
-                    print(f"    {stage:28s} {seconds:7.2f} s  ({seconds / elapsed:5.1%})")
         finally:
             from django.db import connections
 
             connections.close_all()
-            if not args.keep_db:
-                admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            if not keep_db:
+                drop_database(DB_NAME)
+
+    baseline_name = f"`arxiv` package parse only ({count:,} entries, best of 3)"
+    figures = [
+        Figure(
+            f"ingest.parse.{key}",
+            f"parse only: {name}",
+            rates[name],
+            "records/s",
+            baseline_name,
+            baseline,
+        )
+        for key, name in (("feedparser", "feedparser"), ("sellm", "sellm parse_atom (defusedxml)"))
+    ]
+    for key, name, elapsed, timings, totals in results:
+        rate = count / elapsed
+        print(
+            f"{name:44s} {rate:8,.0f} records/s  ({rate / baseline:5.1%} of the arxiv "
+            f"package's parse rate; target 25%)  {dict(totals)}"
+        )
+        new_papers = key != "again"
+        figures.append(
+            Figure(
+                f"ingest.e2e.{key}",
+                f"end to end: {name}",
+                rate,
+                "records/s",
+                baseline_name,
+                baseline,
+                target="≥ 25% of baseline" if new_papers else "",
+                met=rate >= 0.25 * baseline if new_papers else None,
+            )
+        )
+        for stage, seconds in sorted(timings.items(), key=lambda kv: -kv[1]):
+            print(f"    {stage:28s} {seconds:7.2f} s  ({seconds / elapsed:5.1%})")
+            if seconds < 0.001:  # suggestions switched off
+                continue
+            stage_key = stage.split(" ")[0]
+            figures.append(
+                Figure(
+                    f"ingest.e2e.{key}.{stage_key}",
+                    f"{stage}, {name}",
+                    seconds,
+                    "s",
+                    "the whole pass",
+                    elapsed,
+                )
+            )
+    return figures
 
 
 if __name__ == "__main__":

@@ -9,8 +9,6 @@ its best phase is the survey's. The seed carries titles only (no abstracts offli
 measures titles against the taxonomy's keywords and text plus the other papers' titles.
 """
 
-import io
-import os
 import sys
 import tempfile
 from collections import Counter
@@ -19,16 +17,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import Figure, configure_django  # noqa: E402 - after the path for bench
+
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/loo.sqlite3"
-        os.environ.setdefault("SECRET_KEY", "bench-only")
-        os.environ["DJANGO_SETTINGS_MODULE"] = "sellm.settings"
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        import django
+    run()
 
-        django.setup()
+
+def run() -> list[Figure]:
+    """Accuracy of each scorer variant next to the majority-class guess."""
+    import io
+
+    with tempfile.TemporaryDirectory() as tmp:
+        configure_django(f"sqlite:///{tmp}/loo.sqlite3")
         from django.core.management import call_command
 
         from apps.ingestion.suggestions import (
@@ -43,20 +44,34 @@ def main() -> None:
 
         evaluated = phase_accuracy_leave_one_out()
         per_phase = Counter(Placement.objects.accepted().values_list("phase__slug", flat=True))
-        majority = max(per_phase.values())
+        majority = max(per_phase.values()) / evaluated.total * 100
+        baseline = f"majority class ({evaluated.total} seed papers with one phase)"
         print(f"seed papers with exactly one survey phase: {evaluated.total}")
-        print(f"{'majority-class guess':34s} {majority / evaluated.total:6.1%}")
+        print(f"{'majority-class guess':34s} {majority:5.1f}%")
         variants = {
-            "keywords only (text weight 0)": {"keyword_weight": KEYWORD_WEIGHT, "text_weight": 0},
-            "text only (keyword weight 0)": {"keyword_weight": 0, "text_weight": TEXT_WEIGHT},
-            f"both (shipped: {KEYWORD_WEIGHT:g} / {TEXT_WEIGHT:g})": {},
+            "keywords": ("keywords only", {"keyword_weight": KEYWORD_WEIGHT, "text_weight": 0}),
+            "text": ("text similarity only", {"keyword_weight": 0, "text_weight": TEXT_WEIGHT}),
+            "both": (f"keywords + text (shipped weights {KEYWORD_WEIGHT:g} : {TEXT_WEIGHT:g})", {}),
         }
-        for name, weights in variants.items():
+        figures = []
+        for key, (name, weights) in variants.items():
             result = phase_accuracy_leave_one_out(**weights)
             print(
                 f"{name:34s} {result.accuracy:6.1%}  ({result.correct}/{result.total}, "
                 f"no suggestion for {result.abstained})"
             )
+            figures.append(
+                Figure(
+                    f"suggest.loo.{key}",
+                    f"top-1 phase accuracy, leave-one-out: {name}",
+                    result.accuracy * 100,
+                    "%",
+                    baseline,
+                    majority,
+                    note=f"{result.correct}/{result.total}, {result.abstained} abstained",
+                )
+            )
+        return figures
 
 
 if __name__ == "__main__":
