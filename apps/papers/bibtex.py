@@ -419,9 +419,9 @@ def keys_taken(stems: set[str]) -> set[str]:
         full = {s for s in crowded if all(s + key_suffix(n) in taken for n in range(26))}
         for stem in full:
             taken |= set(
-                Paper.objects.filter(bibtex_key__startswith=stem).values_list(
-                    "bibtex_key", flat=True
-                )
+                Paper.objects.filter(bibtex_key__startswith=stem)
+                .order_by()
+                .values_list("bibtex_key", flat=True)
             )
     return taken
 

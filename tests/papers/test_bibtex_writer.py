@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.papers.bibtex import citation_key, latex_escape, write_bibtex
+from apps.papers.bibtex import citation_key, key_suffix, latex_escape, write_bibtex
 from apps.papers.models import Paper
 from apps.papers.services.citation_keys import citation_keys_assign
 from tests.factories import ChallengeFactory, PaperFactory, PlacementFactory
@@ -140,6 +140,22 @@ def test_generated_keys_avoid_keys_stored_on_papers_outside_the_export() -> None
     keys = [e.key for e in parse("".join(write_bibtex(Paper.objects.included()))).entries]
 
     assert sorted(keys) == ["hou2023largeb", "hou2023largec"]
+
+
+def test_a_stem_whose_lettered_variants_are_all_taken_goes_on_past_z() -> None:
+    for suffix in ["", *(key_suffix(n) for n in range(27))]:  # stem, stema … stemz, stemaa
+        PaperFactory(
+            title="Large",
+            year=2023,
+            authors=["Xinyi Hou"],
+            bibtex_key=f"hou2023large{suffix}",
+            status="inbox",
+        )
+    PaperFactory(title="Large", year=2023, authors=["Xinyi Hou"])
+
+    keys = [e.key for e in parse("".join(write_bibtex(Paper.objects.included()))).entries]
+
+    assert keys == ["hou2023largeab"]
 
 
 def test_stored_keys_are_assigned_once_unique_and_never_changed() -> None:
