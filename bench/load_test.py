@@ -25,6 +25,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -437,6 +438,8 @@ def shape_name(workers: int, threads: int) -> str:
 
 def run(database: str, seconds: int = 60, connections: int = 16, **server: object) -> list[Figure]:
     """Throughput, latency percentiles and errors of each mix next to the static file's."""
+    if shutil.which("wrk") is None:
+        sys.exit("load test: wrk is not installed (Debian: apt-get install wrk)")
     configure_django(database)
     results = measure(database, seconds, connections, **server)
     config = results["config"]
