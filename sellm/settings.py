@@ -5,6 +5,7 @@ in-process. Production sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis)
 SECRET_KEY; DEBUG is only ever switched on by `make run`.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -20,9 +21,15 @@ environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
 
+# Commands that only read the code (never serve, sign or touch data) run without a secret, so
+# a fresh checkout can check its migrations; `check` is not one of them (`check --deploy`
+# must see the real key).
+CODE_ONLY_COMMANDS = {"makemigrations", "showmigrations"}
+_COMMAND = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not DEBUG and _COMMAND not in CODE_ONLY_COMMANDS:
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment or in .env "
             "(only `make run`, which turns DEBUG on, may run without one)."

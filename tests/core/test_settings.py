@@ -43,6 +43,30 @@ def test_without_debug_a_missing_secret_key_refuses_to_start(tmp_path: Path) -> 
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def manage_without_a_secret(*args: str) -> subprocess.CompletedProcess:
+    skipped = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+    clean = {k: v for k, v in os.environ.items() if k not in skipped}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_code_only_commands_run_without_a_secret_and_the_rest_refuse() -> None:
+    migrations = manage_without_a_secret("makemigrations", "--check", "--dry-run")
+    checked = manage_without_a_secret("check", "--deploy")
+
+    assert migrations.returncode == 0, migrations.stderr
+    assert "No changes detected" in migrations.stdout
+    assert checked.returncode != 0
+    assert "SECRET_KEY is not set" in checked.stderr
+
+
 def test_the_embedded_default_is_sqlite_under_var_with_in_process_tasks() -> None:
     import json
 
