@@ -101,6 +101,15 @@ class Paper(CuratedModel):
         MANUAL = "manual", "Entered by hand"
         SEED = "seed", "Survey seed"
 
+    class Kind(models.TextChoices):
+        BENCHMARK = "benchmark", "Benchmark"
+        DATASET = "dataset", "Dataset"
+        TOOL = "tool", "Tool"
+        TECHNIQUE = "technique", "Technique"
+        EMPIRICAL_STUDY = "empirical-study", "Empirical study"
+        SURVEY = "survey", "Survey"
+        POSITION = "position", "Position paper"
+
     # NULL, not "", when absent: the unique constraints hold only where an id is present.
     arxiv_id = models.CharField(  # noqa: DJ001
         "arXiv id",
@@ -150,6 +159,30 @@ class Paper(CuratedModel):
     status_reason = models.TextField(blank=True, help_text="Why the paper was excluded.")
     included_at = models.DateTimeField(null=True, blank=True, db_index=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, blank=True, db_index=True, help_text="What it is."
+    )
+    code_url = models.URLField("code", max_length=500, blank=True, help_text="Its own repository.")
+    oa_url = models.URLField(
+        "open-access copy", max_length=1000, blank=True, help_text="From OpenAlex."
+    )
+    # Enrichment (OpenAlex): what sellm read, and when; empty until a refresh finds it.
+    openalex_id = models.CharField(  # noqa: DJ001
+        "OpenAlex id", max_length=32, null=True, blank=True, help_text="W2741809807."
+    )
+    cited_by_count = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    cited_by_as_of = models.DateField(
+        null=True, blank=True, help_text="When the cited-by count was read."
+    )
+    references_outside = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Referenced works that are not papers of sellm."
+    )
+    enriched_at = models.DateTimeField(null=True, blank=True, help_text="Last OpenAlex enrichment.")
+    record_incomplete = models.BooleanField(
+        default=False,
+        db_index=True,
+        help_text="Facts are missing or unconfirmed: the next refresh should complete them.",
+    )
 
     history = HistoricalRecords(excluded_fields=["title_key"])
     objects = PaperQuerySet.as_manager()
@@ -172,6 +205,11 @@ class Paper(CuratedModel):
                 fields=["arxiv_id"],
                 condition=Q(arxiv_id__isnull=False),
                 name="%(app_label)s_%(class)s_unique_arxiv_id",
+            ),
+            models.UniqueConstraint(
+                fields=["openalex_id"],
+                condition=Q(openalex_id__isnull=False),
+                name="%(app_label)s_%(class)s_unique_openalex_id",
             ),
             models.UniqueConstraint(
                 fields=["doi"],
@@ -220,6 +258,28 @@ class Paper(CuratedModel):
     @property
     def doi_url(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+class Citation(models.Model):
+    """`citing` lists `cited` among its references; both are papers of sellm (OpenAlex)."""
+
+    citing = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="references")
+    cited = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="cited_by")
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+
+    class Meta:
+        ordering = ("citing", "cited")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["citing", "cited"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(citing=models.F("cited")), name="%(app_label)s_%(class)s_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.citing_id} cites {self.cited_id}"
 
 
 class Authorship(models.Model):
