@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from simple_history.models import HistoricalRecords
 
+from apps.core.fields import FoldedKeyField, FoldedKeyModel, FoldedKeyQuerySet
 from apps.core.models import CuratedModel, TimeStampedModel
 from apps.core.query import subquery_count
 
@@ -23,7 +24,7 @@ class Category(models.Model):
         return self.code
 
 
-class AuthorQuerySet(models.QuerySet["Author"]):
+class AuthorQuerySet(FoldedKeyQuerySet["Author"]):
     def with_paper_count(self) -> "AuthorQuerySet":
         """Annotate `paper_count`: the author's included papers."""
         return self.annotate(
@@ -31,15 +32,16 @@ class AuthorQuerySet(models.QuerySet["Author"]):
         )
 
 
-class Author(CuratedModel):
+class Author(FoldedKeyModel, CuratedModel):
     """A person who wrote papers; one row per distinct folded name."""
 
     name = models.CharField(max_length=300)
-    name_key = models.CharField(
+    name_key = FoldedKeyField(
         max_length=300,
         unique=True,
-        editable=False,
-        help_text="Folded name (lower case, no accents or punctuation) that imports match on.",
+        source="name",
+        help_text="Folded name (lower case, no accents or punctuation) that imports match on; "
+        "derived from the name on every write.",
     )
 
     history = HistoricalRecords()
@@ -52,7 +54,7 @@ class Author(CuratedModel):
         return self.name
 
 
-class PaperQuerySet(models.QuerySet["Paper"]):
+class PaperQuerySet(FoldedKeyQuerySet["Paper"]):
     def included(self) -> "PaperQuerySet":
         """Papers curators have included: the only ones the public sees."""
         return self.filter(status=Paper.Status.INCLUDED)
@@ -82,7 +84,7 @@ class PaperQuerySet(models.QuerySet["Paper"]):
         )
 
 
-class Paper(CuratedModel):
+class Paper(FoldedKeyModel, CuratedModel):
     """A research paper. arXiv papers are keyed by their versionless `arxiv_id`; others by DOI,
     or by folded title, year and first author.
 
@@ -129,7 +131,7 @@ class Paper(CuratedModel):
         "DOI", max_length=255, null=True, blank=True, help_text="Lower case, without resolver."
     )
     title = models.TextField()
-    title_key = models.CharField(max_length=255, editable=False, db_index=True)
+    title_key = FoldedKeyField(max_length=255, db_index=True, source="title")
     abstract = models.TextField(blank=True)
     author_names = models.TextField(
         blank=True, editable=False, help_text="Authors in order, for search and history."

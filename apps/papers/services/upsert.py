@@ -22,13 +22,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, cast
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from apps.core.bulk import insert_rows
+from apps.core.fields import FoldedKeyField
 from apps.core.history import history_snapshot
 from apps.core.text import collapse_whitespace, fold
 from apps.papers.bibtex import generated_key, keys_taken, unique_key
@@ -71,6 +72,8 @@ TEXT_LIMITS = {
 AUTHOR_NAME_LIMIT = Author._meta.get_field("name").max_length
 AFFILIATION_LIMIT = Authorship._meta.get_field("affiliation").max_length
 CATEGORY_LIMIT = Category._meta.get_field("code").max_length
+_TITLE_KEY = cast(FoldedKeyField, Paper._meta.get_field("title_key"))
+_NAME_KEY = cast(FoldedKeyField, Author._meta.get_field("name_key"))
 
 
 @dataclass(slots=True)
@@ -106,8 +109,8 @@ class UpsertReport:
 
 
 def title_key(title: str) -> str:
-    """The folded title that dedupe matches on (the column holds at most 255 characters)."""
-    return fold(title)[:255]
+    """The folded title that dedupe matches on: what `Paper.title_key` derives on every write."""
+    return _TITLE_KEY.key_for(title)
 
 
 @lru_cache(maxsize=65536)  # names repeat across a harvest; titles do not
@@ -119,8 +122,8 @@ def family_key(name: str) -> str:
 
 @lru_cache(maxsize=65536)
 def author_key(name: str) -> str:
-    """Folded full name: the key authors are matched on."""
-    return fold(name)[:300]
+    """Folded full name: the key authors are matched on (what `Author.name_key` derives)."""
+    return _NAME_KEY.key_for(name)
 
 
 class RecordError(ValueError):
