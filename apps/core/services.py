@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.models import AbstractBaseUser, AbstractUser, Group, Permission
 from django.db import transaction
 
 from apps.core.models import CuratedModel
@@ -26,6 +26,13 @@ def curated_save(*, instance: CuratedModel, changed_fields: Iterable[str]) -> Cu
     instance.full_clean()
     instance.save()
     return instance
+
+
+@transaction.atomic
+def curated_delete(*, instance: CuratedModel, actor: AbstractBaseUser | None) -> None:
+    """Delete a curated row, recording who did it in its history."""
+    instance._history_user = actor  # type: ignore[attr-defined]
+    instance.delete()
 
 
 @transaction.atomic

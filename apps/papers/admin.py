@@ -1,5 +1,10 @@
 """Curators triage and edit papers here: include or exclude, place into the taxonomy, review
-suggested placements. Every write goes through apps.papers.services."""
+suggested placements, correct authors. Every write goes through apps.papers.services: a paper
+added here is matched like any import (`paper_create`: no duplicate, a citation key), an edit
+with its author and category lists is one `paper_edit`, placements go through the placement
+services, authors through the author services."""
+
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,18 +16,30 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import CuratedAdmin, short
+from apps.core.admin import CuratedAdmin, actor, short
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
+from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Author, Authorship, Category, Paper, Placement
 from apps.papers.services import (
-    paper_authors_edited,
+    author_conflict,
+    author_create,
+    author_delete,
+    author_edit,
+    author_merge,
+    category_delete,
+    category_save,
+    paper_create,
+    paper_delete,
+    paper_edit,
     paper_exclude,
     paper_include,
+    placement_delete,
     placement_edit,
     placement_place,
     placement_review,
 )
+from apps.papers.services.upsert import title_key
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 # --- Filters ----------------------------------------------------------------------------
@@ -154,6 +171,21 @@ def action_form_view(
 # --- Inlines ----------------------------------------------------------------------------
 
 
+def fill_change_lists(formset: Any) -> None:
+    """The new/changed/deleted lists the admin's change message reads, for a formset whose
+    rows a service wrote (so `formset.save()` never ran)."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for form in formset.initial_forms + formset.extra_forms:
+        if form in formset.deleted_forms:
+            if form.instance.pk is not None:
+                formset.deleted_objects.append(form.instance)
+        elif form.has_changed():
+            if form.instance.pk is None:
+                formset.new_objects.append(form.instance)
+            else:
+                formset.changed_objects.append((form.instance, form.changed_data))
+
+
 class AuthorshipInline(admin.TabularInline):
     model = Authorship
     fields = ("position", "author", "affiliation")
@@ -216,8 +248,52 @@ class PlacementInline(admin.TabularInline):
 # --- Paper ------------------------------------------------------------------------------
 
 
+class PaperAdminForm(forms.ModelForm):
+    """Checks what `paper_create` / `paper_edit` would refuse, so the curator sees it on the
+    form: identifiers in any spelling (kept normalised), a title with letters, a reason to
+    exclude."""
+
+    class Meta:
+        model = Paper
+        fields = ("title", "arxiv_id", "doi", "status", "status_reason")  # + the fieldsets
+
+    def clean_arxiv_id(self) -> str | None:
+        value = (self.cleaned_data.get("arxiv_id") or "").strip()
+        if not value:
+            return None
+        parsed = parse_arxiv_id(value)
+        if parsed is None or len(parsed[0]) > 32:
+            raise ValidationError(f"{value!r} is not an arXiv id.")
+        return parsed[0]
+
+    def clean_doi(self) -> str | None:
+        value = (self.cleaned_data.get("doi") or "").strip()
+        if not value:
+            return None
+        doi = normalize_doi(value)
+        if doi is None or len(doi) > 255:
+            raise ValidationError(f"{value!r} is not a DOI.")
+        return doi
+
+    def clean_title(self) -> str:
+        title = self.cleaned_data.get("title", "")
+        if not title_key(title):
+            raise ValidationError("A title needs letters or digits.")
+        return title
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("status") == Paper.Status.EXCLUDED
+            and not data.get("status_reason", "").strip()
+        ):
+            self.add_error("status_reason", "Say why the paper is excluded.")
+        return data
+
+
 @admin.register(Paper)
 class PaperAdmin(CuratedAdmin):
+    form = PaperAdminForm
     list_display = (
         "short_title",
         "authors",
@@ -319,18 +395,79 @@ class PaperAdmin(CuratedAdmin):
     def pending_count(self, obj: Paper) -> int:
         return obj.pending_count  # type: ignore[attr-defined]
 
-    def save_formset(self, request: HttpRequest, form, formset, change: bool) -> None:  # type: ignore[no-untyped-def]
-        if formset.model is Placement:
-            self._save_placements(request, form.instance, formset)
-            return
-        super().save_formset(request, form, formset, change)
-        if formset.model is Authorship and formset.has_changed():
-            paper_authors_edited(paper=form.instance, actor=request.user)
+    # Writes. The paper, its fields, authors (inline) and categories are one service call,
+    # made in save_related because the add form's authors are needed to match the paper
+    # against the knowledge base (title + year + first author).
 
-    def _save_placements(self, request: HttpRequest, paper: Paper, formset) -> None:  # type: ignore[no-untyped-def]
-        """Curator edits of placements, through the placement services. Fills the formset's
-        new/changed/deleted lists, which the admin's change message reads."""
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    def save_model(
+        self, request: HttpRequest, obj: Paper, form: forms.ModelForm, change: bool
+    ) -> None:
+        """Nothing here: `save_related` writes the paper with its inlines."""
+
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list[Any], change: bool
+    ) -> None:
+        data = self._paper_data(form, change)
+        for formset in formsets:
+            if formset.model is Authorship and (formset.has_changed() or not change):
+                names, affiliations = self._author_list(formset)
+                if names or change:
+                    data["authors"], data["affiliations"] = names, affiliations
+            fill_change_lists(formset)
+        if change:
+            paper = paper_edit(
+                paper=Paper.objects.get(pk=form.instance.pk), data=data, actor=actor(request)
+            )
+        else:
+            paper, created = paper_create(data=data, actor=actor(request))
+            if not created:
+                self.message_user(
+                    request,
+                    f"This paper was already in the knowledge base (#{paper.pk}): nothing was "
+                    "duplicated; it gained only the fields it lacked.",
+                    messages.WARNING,
+                )
+            form.instance.pk = paper.pk
+            form.instance.refresh_from_db()
+        for formset in formsets:
+            if formset.model is Placement:
+                self._save_placements(request, paper, formset)
+
+    @staticmethod
+    def _paper_data(form: forms.ModelForm, change: bool) -> dict[str, Any]:
+        """The form's fields as `paper_edit` (changed ones) or `paper_create` (given ones:
+        an empty field stays open to ingestion) take them."""
+        names = form.changed_data if change else list(form.cleaned_data)
+        data: dict[str, Any] = {}
+        for name in names:
+            value = form.cleaned_data.get(name)
+            if name == "categories":
+                value = [category.code for category in value or ()]
+            if change or value not in (None, "", [], {}) or name == "status":
+                data[name] = value
+        if "status" in data or "status_reason" in data:
+            data["status"] = form.cleaned_data.get("status")
+            data["status_reason"] = form.cleaned_data.get("status_reason", "")
+        return data
+
+    @staticmethod
+    def _author_list(formset: Any) -> tuple[list[str], list[str]]:
+        """Names and affiliations of the authorship rows kept, in their positions' order."""
+        rows = sorted(
+            (
+                form.cleaned_data["position"],
+                form.cleaned_data["author"].name,
+                form.cleaned_data.get("affiliation", ""),
+            )
+            for form in formset.forms
+            if form.cleaned_data
+            and form.cleaned_data.get("author")
+            and form not in formset.deleted_forms
+        )
+        return [name for _, name, _ in rows], [affiliation for _, _, affiliation in rows]
+
+    def _save_placements(self, request: HttpRequest, paper: Paper, formset: Any) -> None:
+        """Curator edits of placements, through the placement services."""
         for form in formset.initial_forms + formset.extra_forms:
             if form in formset.deleted_forms or not form.has_changed():
                 continue
@@ -338,22 +475,22 @@ class PaperAdmin(CuratedAdmin):
             target = data.get("direction") or data.get("challenge") or data["phase"]
             if form.instance.pk is None:
                 placement, _ = placement_place(
-                    paper=paper, target=target, actor=request.user, evidence=data["evidence"]
+                    paper=paper, target=target, actor=actor(request), evidence=data["evidence"]
                 )
                 if data["review_state"] == Placement.ReviewState.REJECTED:
-                    placement_review(placements=[placement], accept=False, actor=request.user)
-                formset.new_objects.append(placement)
+                    placement_review(placements=[placement], accept=False, actor=actor(request))
             else:
-                placement = placement_edit(
+                placement_edit(
                     placement=Placement.objects.get(pk=form.instance.pk),
                     data={**data, "target": target},
-                    actor=request.user,
+                    actor=actor(request),
                 )
-                formset.changed_objects.append((placement, form.changed_data))
         for form in formset.deleted_forms:
             if form.instance.pk is not None:
-                formset.deleted_objects.append(form.instance)
-                form.instance.delete()
+                placement_delete(placement=form.instance, actor=actor(request))
+
+    def delete_model(self, request: HttpRequest, obj: Paper) -> None:
+        paper_delete(paper=obj, actor=actor(request))
 
     @admin.action(description="Include selected papers", permissions=["change"])
     def include_papers(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
@@ -459,6 +596,13 @@ class PlacementAdmin(SimpleHistoryAdmin):
         )
         obj.pk = placement.pk
 
+    def delete_model(self, request: HttpRequest, obj: Placement) -> None:
+        placement_delete(placement=obj, actor=actor(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
+        for placement in queryset:
+            placement_delete(placement=placement, actor=actor(request))
+
     @admin.display(description="paper", ordering="paper__title")
     def paper_title(self, obj: Placement) -> str:
         return short(obj.paper.title, 70)
@@ -485,11 +629,39 @@ class PlacementAdmin(SimpleHistoryAdmin):
 # --- Authors and categories -------------------------------------------------------------
 
 
+class AuthorAdminForm(forms.ModelForm):
+    """A name that folds like another author's is that author: say so on the form."""
+
+    class Meta:
+        model = Author
+        fields = ("name", "curator_edited_fields")
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data.get("name", "").split())
+        if not title_key(name):
+            raise ValidationError("A name needs letters or digits.")
+        other = author_conflict(name=name, exclude=self.instance.pk)
+        if other is not None:
+            raise ValidationError(
+                f"Author #{other.pk} ({other.name}) has the same name once accents, case and "
+                "punctuation are ignored; merge the two with the list's “Merge” action."
+            )
+        return name
+
+
+class MergeAuthorsForm(forms.Form):
+    """Which of the selected authors stays (the others are merged into it)."""
+
+    into = forms.ModelChoiceField(Author.objects.none(), label="Keep", empty_label=None)
+
+
 @admin.register(Author)
 class AuthorAdmin(CuratedAdmin):
+    form = AuthorAdminForm
     list_display = ("name", "paper_count")
     search_fields = ("name", "name_key")
     readonly_fields = ("name_key",)
+    actions = ("merge_authors",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Author]:
         return (
@@ -501,6 +673,37 @@ class AuthorAdmin(CuratedAdmin):
     @admin.display(description="papers", ordering="paper_count")
     def paper_count(self, obj: Author) -> int:
         return obj.paper_count  # type: ignore[attr-defined]
+
+    def save_model(
+        self, request: HttpRequest, obj: Author, form: forms.ModelForm, change: bool
+    ) -> None:
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            author_edit(author=Author.objects.get(pk=obj.pk), data=data, actor=actor(request))
+        else:
+            obj.pk = author_create(name=form.cleaned_data["name"], actor=actor(request)).pk
+
+    def delete_model(self, request: HttpRequest, obj: Author) -> None:
+        author_delete(author=obj, actor=actor(request))
+
+    @admin.action(description="Merge selected authors (one person)…", permissions=["change"])
+    def merge_authors(
+        self, request: HttpRequest, queryset: QuerySet[Author]
+    ) -> HttpResponse | None:
+        chosen = Author.objects.filter(pk__in=queryset.values("pk"))
+
+        class Form(MergeAuthorsForm):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                self.fields["into"].queryset = chosen  # type: ignore[attr-defined]
+
+        form, page = action_form_view(self, request, queryset, Form, "Merge authors")
+        if form is None:
+            return page
+        into = form.cleaned_data["into"]
+        merged = author_merge(into=into, others=list(chosen), actor=actor(request))
+        self.message_user(request, f"Merged {merged} author(s) into {into}.", messages.SUCCESS)
+        return None
 
 
 @admin.register(Category)
@@ -517,6 +720,21 @@ class CategoryAdmin(admin.ModelAdmin):
             )
         )
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> Any:
+        return ("code",) if obj is not None else ()  # the code is the category's identity
+
     @admin.display(description="papers", ordering="paper_count")
     def paper_count(self, obj: Category) -> int:
         return obj.paper_count  # type: ignore[attr-defined]
+
+    def save_model(
+        self, request: HttpRequest, obj: Category, form: forms.ModelForm, change: bool
+    ) -> None:
+        category_save(code=obj.code, name=obj.name)
+
+    def delete_model(self, request: HttpRequest, obj: Category) -> None:
+        category_delete(category=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Category]) -> None:
+        for category in queryset:
+            category_delete(category=category)

@@ -1,17 +1,26 @@
-"""Curators edit the taxonomy here; paper counts are read from the papers app (delivery layer)."""
+"""Curators edit the taxonomy here; paper counts are read from the papers app (delivery layer).
+
+Phases, challenges and directions are written by the taxonomy services (`taxonomy_item_create`,
+`taxonomy_item_edit` — which moves placements with an item that changes phase —
+`taxonomy_item_delete`); status topics by the generic curated services (`CuratedAdmin`)."""
+
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
+from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
-from apps.core.admin import CuratedAdmin, short
+from apps.core.admin import CuratedAdmin, actor, short
 from apps.core.query import subquery_count
 from apps.papers.models import Paper, Placement
-from apps.papers.services import placement_phases_sync
+from apps.papers.services import taxonomy_item_edit
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection, StatusTopic
+from apps.taxonomy.services import taxonomy_item_create, taxonomy_item_delete
 
 
-def included_paper_count(fk_field: str):  # type: ignore[no-untyped-def]
+def included_paper_count(fk_field: str) -> Coalesce:
     """Distinct included papers with an accepted placement on the outer taxonomy row."""
     return subquery_count(
         Placement,
@@ -28,8 +37,35 @@ class StatusTopicInline(admin.TabularInline):
     extra = 0
 
 
+class TaxonomyWritesAdmin(CuratedAdmin):
+    """Saves and deletes phases, challenges and directions through the taxonomy services."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        if change:
+            data = {name: form.cleaned_data[name] for name in form.changed_data}
+            stored = type(obj).objects.get(pk=obj.pk)
+            taxonomy_item_edit(item=stored, data=data, actor=actor(request))
+            return
+        item = taxonomy_item_create(model=type(obj), data=form.cleaned_data, actor=actor(request))
+        obj.pk = item.pk
+
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ModelForm,
+        formsets: list[BaseInlineFormSet],
+        change: bool,
+    ) -> None:
+        # Many-to-many fields (a direction's challenges) went through the service already.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        taxonomy_item_delete(item=obj, actor=actor(request))
+
+
 @admin.register(Phase)
-class PhaseAdmin(CuratedAdmin):
+class PhaseAdmin(TaxonomyWritesAdmin):
     list_display = ("order", "name", "slug", "challenge_count", "direction_count", "paper_count")
     list_display_links = ("name",)
     search_fields = ("name", "slug", "summary")
@@ -80,18 +116,14 @@ class StatusTopicAdmin(CuratedAdmin):
     autocomplete_fields = ("phase",)
 
 
-class TaxonomyItemAdmin(CuratedAdmin):
-    """Shared by challenges and directions: placements follow an item that changes phase."""
+class TaxonomyItemAdmin(TaxonomyWritesAdmin):
+    """Shared by challenges and directions (placements follow an item that changes phase:
+    `taxonomy_item_edit`)."""
 
     list_select_related = ("phase",)
     search_fields = ("name", "slug", "summary")
     autocomplete_fields = ("phase",)
     prepopulated_fields = {"slug": ("name",)}
-
-    def save_model(self, request: HttpRequest, obj, form, change: bool) -> None:  # type: ignore[no-untyped-def]
-        super().save_model(request, obj, form, change)
-        if change and "phase" in form.changed_data:
-            placement_phases_sync()
 
     @admin.display(description="summary")
     def short_summary(self, obj: Challenge | ResearchDirection) -> str:

@@ -1,6 +1,18 @@
 """Writes to papers, authors and placements. Import from here; the modules split by concern:
-`upsert` (records from any source), `curation` (curators' decisions), `seed` (survey papers)."""
+`upsert` (records from any source), `curation` (curators' decisions), `authors` (curators'
+edits of authors and categories), `seed` (survey papers)."""
 
+from apps.papers.services.authors import (
+    AuthorNameTaken,
+    author_conflict,
+    author_create,
+    author_delete,
+    author_edit,
+    author_merge,
+    category_delete,
+    category_save,
+    paper_author_names_refresh,
+)
 from apps.papers.services.curation import (
     PlacementProposal,
     paper_authors_edited,
@@ -31,10 +43,19 @@ from apps.papers.services.upsert import (
 )
 
 __all__ = [
+    "AuthorNameTaken",
     "PlacementProposal",
     "UpsertOutcome",
     "UpsertReport",
+    "author_conflict",
+    "author_create",
+    "author_delete",
+    "author_edit",
     "author_get_or_create_many",
+    "author_merge",
+    "category_delete",
+    "category_save",
+    "paper_author_names_refresh",
     "paper_authors_edited",
     "paper_authors_replace",
     "paper_categories_replace",

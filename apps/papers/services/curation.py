@@ -368,6 +368,9 @@ EDITABLE_FIELDS = (
     "license",
     "bibtex_key",
     "bibtex_type",
+    # Set through the admin only (the API's serializer does not take them).
+    "arxiv_version",
+    "bibtex_fields",
 )
 
 
@@ -386,8 +389,13 @@ def paper_create(*, data: dict, actor: AbstractBaseUser | None) -> tuple[Paper, 
     reason = data.pop("status_reason", "")
     if status == Paper.Status.EXCLUDED and not reason.strip():
         raise ApplicationError("Say why the paper is excluded (status_reason).")
+    names = data.get("authors", [])
+    affiliations = data.pop("affiliations", None) or [""] * len(names)
     record = PaperRecord(
-        authors=[AuthorRecord(name) for name in data.get("authors", [])],
+        authors=[
+            AuthorRecord(name, affiliation)
+            for name, affiliation in zip(names, affiliations, strict=True)
+        ],
         categories=list(data.get("categories", [])),
         label="the paper sent",
         **{name: data[name] for name in EDITABLE_FIELDS if name in data},
@@ -414,23 +422,42 @@ def paper_create(*, data: dict, actor: AbstractBaseUser | None) -> tuple[Paper, 
 
 @transaction.atomic
 def paper_authors_replace(
-    *, paper: Paper, names: list[str], actor: AbstractBaseUser | None
+    *,
+    paper: Paper,
+    names: list[str],
+    actor: AbstractBaseUser | None,
+    affiliations: Sequence[str] | None = None,
 ) -> bool:
-    """Replace a paper's author list with `names` (in order; blanks and repeats dropped) and
+    """Replace a paper's author list with `names` (in order; blanks and repeats dropped; with
+    each author's affiliation on this paper when `affiliations` is given, in the same order) and
     protect it from ingestion. Returns whether the list changed; safe to call twice."""
-    cleaned: dict[str, str] = {}
-    for name in names:
+    given = list(affiliations) if affiliations is not None else [""] * len(names)
+    cleaned: dict[str, tuple[str, str]] = {}
+    for name, affiliation in zip(names, given, strict=True):
         name = collapse_whitespace(name)
-        if author_key(name) and author_key(name) not in cleaned:
-            cleaned[author_key(name)] = name
-    current = [a.author.name_key for a in paper.authorships.select_related("author")]
-    if current == list(cleaned):
+        key = author_key(name)
+        if key and key not in cleaned:
+            cleaned[key] = (name, collapse_whitespace(affiliation))
+    current = [
+        (a.author.name_key, a.affiliation)
+        for a in paper.authorships.select_related("author").order_by("position")
+    ]
+    wanted = [(key, affiliation) for key, (_, affiliation) in cleaned.items()]
+    if affiliations is None:  # names only: the affiliations on record stay
+        current = [(key, "") for key, _ in current]
+    if current == wanted:
         return False
-    authors = author_get_or_create_many(cleaned)
+    kept = {a.author.name_key: a.affiliation for a in paper.authorships.select_related("author")}
+    authors = author_get_or_create_many({key: name for key, (name, _) in cleaned.items()})
     paper.authorships.all().delete()
     Authorship.objects.bulk_create(
-        Authorship(paper=paper, author=authors[key], position=position)
-        for position, key in enumerate(cleaned)
+        Authorship(
+            paper=paper,
+            author=authors[key],
+            position=position,
+            affiliation=affiliation if affiliations is not None else kept.get(key, ""),
+        )
+        for position, (key, (_, affiliation)) in enumerate(cleaned.items())
     )
     paper_authors_edited(paper=paper, actor=actor)
     return True
@@ -455,19 +482,25 @@ def paper_categories_replace(
 @transaction.atomic
 def paper_edit(*, paper: Paper, data: dict, actor: AbstractBaseUser | None) -> Paper:
     """A curator's edit of any part of a paper: fields (via `paper_update`, so ingestion never
-    overwrites them), `authors`, `categories`, and `status` (+ `status_reason`) moving it
-    between inbox, included and excluded. Safe to call twice: nothing changes the second time.
+    overwrites them; `curator_edited_fields` itself to release a field), `authors` (with
+    `affiliations`), `categories`, and `status` (+ `status_reason`) moving it between inbox,
+    included and excluded. Safe to call twice: nothing changes the second time.
     """
     data = dict(data)
     names = data.pop("authors", None)
+    affiliations = data.pop("affiliations", None)
     codes = data.pop("categories", None)
     status = data.pop("status", None)
     reason = data.pop("status_reason", None)
-    fields = {name: value for name, value in data.items() if name in EDITABLE_FIELDS}
+    fields = {
+        name: value
+        for name, value in data.items()
+        if name in EDITABLE_FIELDS or name == "curator_edited_fields"
+    }
     if fields:
         paper_update(paper=paper, data=fields, actor=actor)
     if names is not None:
-        paper_authors_replace(paper=paper, names=names, actor=actor)
+        paper_authors_replace(paper=paper, names=names, affiliations=affiliations, actor=actor)
     if codes is not None:
         paper_categories_replace(paper=paper, codes=codes, actor=actor)
     if status == Paper.Status.INCLUDED:
