@@ -5,6 +5,10 @@ import re
 from anyascii import anyascii
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# LaTeX letters without an accent-free base ({\L}ukasz, S{\o}ren, Stra{\ss}e): spelled out
+# before the markup goes, so they fold like the Unicode letters.
+_LATEX_LETTERS = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|L|l|O|o|i|j)(?![a-zA-Z]) ?")
+_LATEX_LETTER_TEXT = {"aa": "a", "AA": "A"}
 # LaTeX left in keys: accent commands (\" \^ …), named commands (\c, \textbf), braces.
 _LATEX_MARKUP = re.compile(r"\\[\"'`^~=.]|\\[a-zA-Z]+\s*|[{}]")
 # Runs of non-ASCII characters other than Han ideographs. Han characters are kept as they are:
@@ -25,6 +29,7 @@ def fold(text: str) -> str:
     keys, author name keys and generated citation keys all come from here.
     """
     if "\\" in text or "{" in text:
+        text = _LATEX_LETTERS.sub(lambda m: _LATEX_LETTER_TEXT.get(m[1], m[1]), text)
         text = _LATEX_MARKUP.sub("", text)
     if not text.isascii():  # most titles and names are ASCII: skip transliteration
         text = _TRANSLITERATED.sub(lambda run: anyascii(run.group()), text)
