@@ -71,9 +71,10 @@ def test_a_source_set_by_a_sql_expression_is_refused() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_recomputes_keys_and_merges_authors_that_fold_alike() -> None:
     executor = MigrationExecutor(connection)
-    before, after = [("papers", "0005_record_links_and_enrichment")], [
-        ("papers", "0006_folded_keys_recomputed")
-    ]
+    before, after = (
+        [("papers", "0005_record_links_and_enrichment")],
+        [("papers", "0006_folded_keys_recomputed")],
+    )
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     OldPaper, OldAuthor = old.get_model("papers", "Paper"), old.get_model("papers", "Authorship")

@@ -135,7 +135,8 @@ def test_admin_add_matches_like_an_import_and_gets_a_citation_key(curator_client
     assert Paper.objects.count() == 1
     assert Author.objects.count() == 1
     assert kaiser.name_key == "lukasz kaiser"
-    assert (paper.source, paper.status, paper.bibtex_key) == ("manual", "included", "kaiser2017attention")
+    assert (paper.source, paper.status) == ("manual", "included")
+    assert paper.bibtex_key == "kaiser2017attention"
     assert author_list(paper) == ["Łukasz Kaiser"]
     assert paper.authorships.get().affiliation == "Google Brain"
     assert {"title", "year", "authors"} <= set(paper.curator_edited_fields)
@@ -272,7 +273,10 @@ def test_admin_taxonomy_edit_moves_placements_with_the_challenge(curator_client)
     assert "phase" in Challenge.objects.get(pk=challenge.pk).curator_edited_fields
 
 
-def test_admin_adds_a_phase_with_status_topics_through_the_services(curator_client, curator) -> None:  # type: ignore[no-untyped-def]
+def test_admin_adds_a_phase_with_status_topics_through_the_services(
+    curator_client,  # type: ignore[no-untyped-def]
+    curator,
+) -> None:
     data = form_values(curator_client, url(Phase, "add"))
     data.update(
         {
