@@ -37,9 +37,10 @@ curator: install  ## create a curator account for `make run`: make curator NAME=
 test: install  ## the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest
 
-lint: install  ## ruff check and format check, Django checks
+lint: install  ## ruff check and format check, mypy, Django checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	SECRET_KEY=lint $(BIN)/python manage.py check
 	SECRET_KEY=lint $(BIN)/python manage.py makemigrations --check --dry-run
 

@@ -10,19 +10,22 @@ curator as a message on the page they were on, with nothing written.
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.exceptions import ApplicationError
+from apps.core.history import history_user_set
 from apps.core.models import CuratedModel
 from apps.core.services import curated_delete, curated_save
 
 
-def actor(request: HttpRequest) -> Any:
-    """The signed-in curator, as services take it."""
-    return request.user
+def actor(request: HttpRequest) -> AbstractBaseUser | None:
+    """The signed-in curator, as services take it (the admin lets no one else in)."""
+    user = request.user
+    return user if isinstance(user, AbstractBaseUser) else None
 
 
 class CuratedAdmin(SimpleHistoryAdmin):
@@ -55,7 +58,7 @@ class CuratedAdmin(SimpleHistoryAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
-        obj._history_user = request.user
+        history_user_set(obj, actor(request))
         edited = [name for name in form.changed_data if name != "curator_edited_fields"]
         curated_save(instance=obj, changed_fields=edited if change else [])
 
@@ -76,9 +79,9 @@ class CuratedAdmin(SimpleHistoryAdmin):
     ) -> None:
         """Inline rows of curated models through `curated_save` / `curated_delete`. Fills the
         formset's new/changed/deleted lists, which the admin's change message reads."""
-        if not issubclass(formset.model, CuratedModel):
+        if formset.model is None or not issubclass(formset.model, CuratedModel):
             raise TypeError(
-                f"{type(self).__name__} must save {formset.model.__name__} rows through a service"
+                f"{type(self).__name__} must save {formset.model} rows through a service"
             )
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline in formset.initial_forms + formset.extra_forms:
@@ -86,7 +89,7 @@ class CuratedAdmin(SimpleHistoryAdmin):
                 continue
             row = inline.save(commit=False)
             setattr(row, formset.fk.name, formset.instance)  # the parent may be new
-            row._history_user = request.user
+            history_user_set(row, actor(request))
             is_new = row.pk is None
             curated_save(instance=row, changed_fields=[] if is_new else inline.changed_data)
             if is_new:

@@ -8,7 +8,7 @@ model's `save(update_fields=…)` and by the QuerySet's `update()` and `bulk_upd
 ORM writes that skip `pre_save`. Raw SQL writers must use `FoldedKeyField.key_for`.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.db import models
@@ -73,9 +73,9 @@ class FoldedKeyQuerySet(models.QuerySet[_M]):
         return super().update(**kwargs)
 
     def bulk_update(
-        self, objs: Iterable[_M], fields: Sequence[str], batch_size: int | None = None
+        self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None
     ) -> int:
-        objs = list(objs)
+        objs, fields = list(objs), list(fields)
         for field in folded_key_fields(self.model):
             if field.source in fields:
                 for obj in objs:

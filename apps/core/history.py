@@ -20,6 +20,15 @@ HISTORY_FIELDS = {
 }
 
 
+def history_user_set(instance: models.Model, user: AbstractBaseUser | None) -> None:
+    """Name who makes the next save or delete of `instance` in its history.
+
+    simple_history reads the undeclared attribute `_history_user`; setting it here, typed,
+    keeps that private protocol in one place.
+    """
+    setattr(instance, "_history_user", user)  # noqa: B010 - an attribute models do not declare
+
+
 def history_snapshot(
     model: type[models.Model],
     pks: Sequence[int],
@@ -41,6 +50,9 @@ def history_snapshot(
     quote = connection.ops.quote_name
     target = ", ".join(quote(c) for c in columns)
     user_id = user.pk if user is not None and user.is_authenticated else None
+    pk_column = model._meta.pk.column if model._meta.pk is not None else None
+    if pk_column is None:
+        raise TypeError(f"{model.__name__} has no primary key column")
     now = timezone.now()
     with connection.cursor() as cursor:
         for start in range(0, len(pks), chunk):
@@ -50,6 +62,6 @@ def history_snapshot(
                 f"INSERT INTO {quote(historical._meta.db_table)} "  # noqa: S608 - names from _meta
                 f"({target}, history_date, history_change_reason, history_type, history_user_id) "
                 f"SELECT {target}, %s, NULL, %s, %s FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote(model._meta.pk.column)} IN ({placeholders})",
+                f"WHERE {quote(pk_column)} IN ({placeholders})",
                 [now, history_type, user_id, *part],
             )

@@ -15,7 +15,7 @@ def subquery_count(
     count keeps each number right and the query count at one.
     """
     counts = (
-        model.objects.filter(**{fk_field: OuterRef("pk")}, **filters)
+        model._default_manager.filter(**{fk_field: OuterRef("pk")}, **filters)
         .order_by()
         .values(fk_field)
         .annotate(n=Count(distinct, distinct=True))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from apps.core.exceptions import ApplicationError
+from apps.core.services import user_of
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.papers.identifiers import parse_arxiv_id
 from apps.papers.services import UpsertReport
@@ -35,7 +36,7 @@ def ingest_run_start(
         run = IngestRun.objects.create(
             kind=kind,
             parameters=parameters,
-            requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
+            requested_by=user_of(requested_by),
             source=source,
             total=total,
         )
@@ -184,7 +185,7 @@ def ingest_run_open(
         parameters=parameters,
         status=IngestRun.Status.RUNNING,
         started_at=timezone.now(),
-        requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
+        requested_by=user_of(requested_by),
         source=source,
     )
 

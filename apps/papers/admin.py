@@ -4,7 +4,7 @@ added here is matched like any import (`paper_create`: no duplicate, a citation 
 with its author and category lists is one `paper_edit`, placements go through the placement
 services, authors through the author services."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,7 +20,7 @@ from apps.core.admin import CuratedAdmin, actor, short
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
-from apps.papers.models import Author, Authorship, Category, Paper, Placement
+from apps.papers.models import Author, Authorship, Category, Paper, PaperQuerySet, Placement
 from apps.papers.services import (
     author_conflict,
     author_create,
@@ -49,16 +49,16 @@ class PlacedInFilter(admin.SimpleListFilter):
     """Papers with an accepted placement on a taxonomy item (a phase also matches papers placed
     in its challenges and directions)."""
 
-    model: type = Phase
+    model: type[Phase | Challenge | ResearchDirection] = Phase
     lookup: str = "phase"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
-        return [(str(item.pk), str(item)) for item in self.model.objects.all()]
+        return [(str(item.pk), str(item)) for item in self.model._default_manager.all()]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         if self.value() is None:
             return queryset
-        return queryset.placed_in(**{f"{self.lookup}_id": self.value()})
+        return cast(PaperQuerySet, queryset).placed_in(**{f"{self.lookup}_id": self.value()})
 
 
 class PhaseFilter(PlacedInFilter):
@@ -130,8 +130,8 @@ class PlaceForm(forms.Form):
         help_text="Optional: why these papers belong there.",
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         targets = [data.get(name) for name in ("phase", "challenge", "direction")]
         chosen = [target for target in targets if target is not None]
         if len(chosen) != 1:
@@ -199,14 +199,14 @@ class PlacementForm(forms.ModelForm):
 
     class Meta:
         model = Placement
-        fields = ("phase", "challenge", "direction", "evidence", "review_state")
+        fields: tuple[str, ...] = ("phase", "challenge", "direction", "evidence", "review_state")
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["phase"].required = False
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         challenge, direction = data.get("challenge"), data.get("direction")
         if challenge and direction:
             raise ValidationError("A placement names a challenge or a direction, not both.")
@@ -494,7 +494,7 @@ class PaperAdmin(CuratedAdmin):
 
     @admin.action(description="Include selected papers", permissions=["change"])
     def include_papers(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
-        changed = paper_include(papers=queryset, actor=request.user)
+        changed = paper_include(papers=queryset, actor=actor(request))
         self.message_user(request, f"Included {changed} paper(s).", messages.SUCCESS)
 
     @admin.action(description="Exclude selected papers…", permissions=["change"])
@@ -506,7 +506,7 @@ class PaperAdmin(CuratedAdmin):
             return page
         try:
             changed = paper_exclude(
-                papers=queryset, reason=form.cleaned_data["reason"], actor=request.user
+                papers=queryset, reason=form.cleaned_data["reason"], actor=actor(request)
             )
         except ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)
@@ -526,7 +526,7 @@ class PaperAdmin(CuratedAdmin):
             placement_place(
                 paper=paper,
                 target=target,
-                actor=request.user,
+                actor=actor(request),
                 evidence=form.cleaned_data["evidence"],
             )[1]
             for paper in queryset
@@ -539,7 +539,7 @@ class PaperAdmin(CuratedAdmin):
     )
     def accept_suggestions(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
         pending = Placement.objects.pending().filter(paper__in=queryset)
-        changed = placement_review(placements=pending, accept=True, actor=request.user)
+        changed = placement_review(placements=pending, accept=True, actor=actor(request))
         self.message_user(request, f"Accepted {changed} placement(s).", messages.SUCCESS)
 
     @admin.action(
@@ -547,7 +547,7 @@ class PaperAdmin(CuratedAdmin):
     )
     def reject_suggestions(self, request: HttpRequest, queryset: QuerySet[Paper]) -> None:
         pending = Placement.objects.pending().filter(paper__in=queryset)
-        changed = placement_review(placements=pending, accept=False, actor=request.user)
+        changed = placement_review(placements=pending, accept=False, actor=actor(request))
         self.message_user(request, f"Rejected {changed} placement(s).", messages.SUCCESS)
 
 
@@ -578,21 +578,29 @@ class PlacementAdmin(SimpleHistoryAdmin):
     actions = ("accept", "reject")
     list_per_page = 100
 
-    def get_form(self, request: HttpRequest, obj: Placement | None = None, **kwargs):  # type: ignore[no-untyped-def]
-        return super().get_form(request, obj, form=PlacementAdminForm, **kwargs)
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: Placement | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        return super().get_form(request, obj, change, form=PlacementAdminForm, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: Placement, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: Placement, form: forms.ModelForm, change: bool
+    ) -> None:
         data = form.cleaned_data
         target = data.get("direction") or data.get("challenge") or data["phase"]
         if change:
             placement_edit(
                 placement=Placement.objects.get(pk=obj.pk),
                 data={**data, "target": target},
-                actor=request.user,
+                actor=actor(request),
             )
             return
         placement, _ = placement_place(
-            paper=data["paper"], target=target, actor=request.user, evidence=data["evidence"]
+            paper=data["paper"], target=target, actor=actor(request), evidence=data["evidence"]
         )
         obj.pk = placement.pk
 
@@ -617,12 +625,12 @@ class PlacementAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Accept selected placements", permissions=["change"])
     def accept(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
-        changed = placement_review(placements=queryset, accept=True, actor=request.user)
+        changed = placement_review(placements=queryset, accept=True, actor=actor(request))
         self.message_user(request, f"Accepted {changed} placement(s).", messages.SUCCESS)
 
     @admin.action(description="Reject selected placements", permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
-        changed = placement_review(placements=queryset, accept=False, actor=request.user)
+        changed = placement_review(placements=queryset, accept=False, actor=actor(request))
         self.message_user(request, f"Rejected {changed} placement(s).", messages.SUCCESS)
 
 
@@ -695,7 +703,7 @@ class AuthorAdmin(CuratedAdmin):
         class Form(MergeAuthorsForm):
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, **kwargs)
-                self.fields["into"].queryset = chosen  # type: ignore[attr-defined]
+                cast(forms.ModelChoiceField, self.fields["into"]).queryset = chosen
 
         form, page = action_form_view(self, request, queryset, Form, "Merge authors")
         if form is None:

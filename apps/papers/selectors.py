@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, PermissionsMixin
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber
 
@@ -17,7 +17,7 @@ STATS_GROUPS = ("phase", "challenge", "direction", "year")
 def is_curator(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     """Curators (and superusers) see the inbox, excluded papers and pending suggestions."""
     return bool(
-        user is not None
+        isinstance(user, PermissionsMixin)  # users with permissions; not anonymous ones
         and user.is_authenticated
         and (user.is_superuser or user.has_perm("papers.change_paper"))
     )
@@ -64,7 +64,7 @@ def paper_counts(papers: QuerySet[Paper], group_by: Sequence[str]) -> list[dict]
             .annotate(count=Count("pk", distinct=True))
             .order_by("year")
         )
-        return list(rows)
+        return [dict(row) for row in rows]
     placements = Placement.objects.accepted().filter(paper__in=papers.order_by().values("pk"))
     lookups, ordering = {}, []
     for group in groups:

@@ -122,7 +122,7 @@ class TaxonomyItemAdmin(TaxonomyWritesAdmin):
 
     list_select_related = ("phase",)
     search_fields = ("name", "slug", "summary")
-    autocomplete_fields = ("phase",)
+    autocomplete_fields: tuple[str, ...] = ("phase",)
     prepopulated_fields = {"slug": ("name",)}
 
     @admin.display(description="summary")

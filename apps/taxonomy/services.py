@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
 from apps.core.exceptions import ApplicationError
+from apps.core.history import history_user_set
 from apps.core.models import CuratedModel
 from apps.core.services import curated_save
 from apps.taxonomy.models import Challenge, Phase, Provenance, ResearchDirection, StatusTopic
@@ -79,14 +80,15 @@ def _check_provenance(item: dict, where: str) -> None:
         raise ApplicationError(f"{where}: unknown provenance {provenance!r} in {item!r}")
 
 
-def _sync(
-    model: type[CuratedModel], lookup: dict[str, Any], values: dict[str, Any]
-) -> tuple[CuratedModel, str]:
+_Row = TypeVar("_Row", bound=CuratedModel)
+
+
+def _sync(model: type[_Row], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[_Row, str]:
     """Create the row, or bring its non-curated fields up to `values`.
 
     Returns (row, "created" | "updated" | "unchanged"). Fields a curator edited stay as they are.
     """
-    row = model.objects.filter(**lookup).first()
+    row = model._default_manager.filter(**lookup).first()
     if row is None:
         row = model(**lookup, **values)
         row.full_clean()
@@ -205,7 +207,7 @@ def taxonomy_item_create(
     if model is not Phase:
         data.setdefault("provenance", Provenance.CURATED)
     item = model(**data)
-    item._history_user = actor  # type: ignore[union-attr]
+    history_user_set(item, actor)
     curated_save(instance=item, changed_fields=[name for name in data if name != "provenance"])
     _set_challenges(item, challenges)
     return item
@@ -224,7 +226,7 @@ def taxonomy_item_update(
     for name in changed:
         setattr(item, name, data[name])
     if changed:
-        item._history_user = actor  # type: ignore[union-attr]
+        history_user_set(item, actor)
         curated_save(instance=item, changed_fields=changed)
     if _set_challenges(item, challenges):
         changed.append("challenges")
@@ -237,7 +239,7 @@ def taxonomy_item_delete(*, item: TaxonomyItem, actor: AbstractBaseUser | None) 
     still uses it) otherwise. A direction's links to challenges go with it."""
     try:
         with transaction.atomic():
-            item._history_user = actor  # type: ignore[union-attr]
+            history_user_set(item, actor)
             item.delete()
     except (models.ProtectedError, models.RestrictedError) as error:
         users: dict[str, int] = {}

@@ -4,6 +4,7 @@ and each import's page with its run, progress, notes and the file."""
 import base64
 import binascii
 import hashlib
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -37,12 +38,16 @@ class BibtexUploadForm(forms.Form):
 class BibtexConfirmForm(forms.Form):
     """The previewed file, sent back as it was (base64: browsers rewrite line breaks in text)."""
 
-    data = forms.CharField(widget=forms.HiddenInput)
     sha256 = forms.CharField(widget=forms.HiddenInput)
     filename = forms.CharField(widget=forms.HiddenInput, required=False)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Added here, not declared: a class attribute `data` would shadow the form's own data.
+        self.fields["data"] = forms.CharField(widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
         try:
             cleaned["bytes"] = base64.b64decode(cleaned.get("data", ""), validate=True)
         except (binascii.Error, ValueError) as error:
@@ -244,7 +249,8 @@ class BibtexImportAdmin(admin.ModelAdmin):
     def _confirm(self, request: HttpRequest) -> HttpResponse:
         confirm = BibtexConfirmForm(request.POST)
         if not confirm.is_valid():
-            messages.error(request, " ".join(confirm.non_field_errors()) or "Upload it again.")
+            errors = " ".join(str(error) for error in confirm.non_field_errors())
+            messages.error(request, errors or "Upload it again.")
             return HttpResponseRedirect(reverse("admin:ingestion_bibteximport_add"))
         try:
             bibtex_file, report = bibtex_import_start(

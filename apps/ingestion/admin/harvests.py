@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.admin import actor
 from apps.core.exceptions import ApplicationError
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.ingestion.services import arxiv_ids_ingest, harvest_source_run, ingest_run_resume
@@ -38,7 +39,7 @@ class HarvestSourceAdmin(SimpleHistoryAdmin):
     def run_now(self, request: HttpRequest, queryset: QuerySet[HarvestSource]) -> None:
         started, busy = 0, []
         for source in queryset:
-            if harvest_source_run(source=source, requested_by=request.user) is None:
+            if harvest_source_run(source=source, requested_by=actor(request)) is None:
                 busy.append(source.name)
             else:
                 started += 1
@@ -182,7 +183,7 @@ class IngestRunAdmin(admin.ModelAdmin):
         form = ArxivIdsForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                run = arxiv_ids_ingest(ids=form.split(), requested_by=request.user)
+                run = arxiv_ids_ingest(ids=form.split(), requested_by=actor(request))
             except ApplicationError as error:
                 form.add_error("ids", error.message)
             else:

@@ -14,7 +14,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
-from apps.core.history import history_snapshot
+from apps.core.history import history_snapshot, history_user_set
 from apps.core.services import curated_save
 from apps.core.text import collapse_whitespace
 from apps.papers.models import Author, Authorship, Category, Paper
@@ -36,7 +36,8 @@ class AuthorNameTaken(ApplicationError):
 
 def author_conflict(*, name: str, exclude: int | None = None) -> Author | None:
     """The author (other than `exclude`) whose name folds like `name`, if any."""
-    return Author.objects.filter(name_key=author_key(name)).exclude(pk=exclude).first()
+    same = Author.objects.filter(name_key=author_key(name))
+    return (same.exclude(pk=exclude) if exclude is not None else same).first()
 
 
 def _clean_name(name: str) -> str:
@@ -55,7 +56,7 @@ def author_create(*, name: str, actor: AbstractBaseUser | None) -> Author:
     if other is not None:
         raise AuthorNameTaken(name, other)
     author = Author(name=name)
-    author._history_user = actor  # type: ignore[attr-defined]
+    history_user_set(author, actor)
     curated_save(instance=author, changed_fields=["name"])
     return author
 
@@ -82,7 +83,7 @@ def author_edit(*, author: Author, data: dict, actor: AbstractBaseUser | None) -
             raise AuthorNameTaken(author.name, other)
         changed.append("name")
     if changed:
-        author._history_user = actor  # type: ignore[attr-defined]
+        history_user_set(author, actor)
         curated_save(instance=author, changed_fields=changed)
     if renamed:
         paper_author_names_refresh(
@@ -118,11 +119,11 @@ def author_merge(*, into: Author, others: Iterable[Author], actor: AbstractBaseU
     edited = set(into.curator_edited_fields)
     for other in others:
         edited |= set(other.curator_edited_fields)
-        other._history_user = actor  # type: ignore[attr-defined]
+        history_user_set(other, actor)
         other.delete()
     if edited != set(into.curator_edited_fields):
         into.curator_edited_fields = sorted(edited)
-        into._history_user = actor  # type: ignore[attr-defined]
+        history_user_set(into, actor)
         into.save(update_fields=["curator_edited_fields", "updated_at"])
     paper_author_names_refresh(paper_ids=paper_ids, actor=actor)
     return len(others)
@@ -137,7 +138,7 @@ def author_delete(*, author: Author, actor: AbstractBaseUser | None) -> None:
             f"{author.name} is an author of {count} paper(s); change those author lists or "
             "merge the author into another first."
         )
-    author._history_user = actor  # type: ignore[attr-defined]
+    history_user_set(author, actor)
     author.delete()
 
 

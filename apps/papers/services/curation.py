@@ -8,8 +8,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
-from apps.core.history import history_snapshot
-from apps.core.services import curated_save
+from apps.core.history import history_snapshot, history_user_set
+from apps.core.services import curated_save, user_of
 from apps.core.text import collapse_whitespace
 from apps.papers.models import Authorship, Category, Paper, Placement
 from apps.papers.records import AuthorRecord, PaperRecord
@@ -81,7 +81,7 @@ def paper_update(*, paper: Paper, data: dict, actor: AbstractBaseUser | None = N
     if "title" in changed:
         paper.title_key = title_key(paper.title)
     if changed:
-        paper._history_user = actor
+        history_user_set(paper, actor)
         curated_save(instance=paper, changed_fields=changed)
     return paper
 
@@ -92,7 +92,7 @@ def paper_authors_edited(*, paper: Paper, actor: AbstractBaseUser | None = None)
     (search, history) and protect the list from ingestion."""
     names = [a.author.name for a in paper.authorships.select_related("author").order_by("position")]
     paper.author_names = AUTHOR_SEPARATOR.join(names)
-    paper._history_user = actor
+    history_user_set(paper, actor)
     curated_save(instance=paper, changed_fields=[AUTHORS])
     return paper
 
@@ -139,22 +139,22 @@ def placement_place(
             origin=Placement.Origin.CURATOR,
             evidence=evidence,
             review_state=Placement.ReviewState.ACCEPTED,
-            reviewed_by=actor,
+            reviewed_by=user_of(actor),
             reviewed_at=now,
             **_target_fields(target),
         )
-        placement._history_user = actor
+        history_user_set(placement, actor)
         placement.full_clean()
         placement.save()
         return placement, True
     if placement.review_state == Placement.ReviewState.ACCEPTED and not evidence:
         return placement, False
     placement.review_state = Placement.ReviewState.ACCEPTED
-    placement.reviewed_by = actor
+    placement.reviewed_by = user_of(actor)
     placement.reviewed_at = now
     if evidence:
         placement.evidence = evidence
-    placement._history_user = actor
+    history_user_set(placement, actor)
     placement.save()
     return placement, True
 
@@ -203,7 +203,7 @@ def placement_review(
         if placement.review_state == state:
             continue
         placement.review_state = state
-        placement.reviewed_by = actor
+        placement.reviewed_by = user_of(actor)
         placement.reviewed_at = now
         placement.updated_at = now
         changed.append(placement)
@@ -253,9 +253,9 @@ def placement_edit(
     state = data.get("review_state", placement.review_state)
     if state != placement.review_state:
         placement.review_state = state
-        placement.reviewed_by = actor
+        placement.reviewed_by = user_of(actor)
         placement.reviewed_at = timezone.now()
-    placement._history_user = actor
+    history_user_set(placement, actor)
     placement.full_clean()
     placement.save()
     return placement
@@ -406,13 +406,13 @@ def paper_create(*, data: dict, actor: AbstractBaseUser | None) -> tuple[Paper, 
         status=Paper.Status.INCLUDED if status == Paper.Status.INCLUDED else Paper.Status.INBOX,
         actor=actor,
     ).outcomes[0]
-    if outcome.action == "failed":
+    if outcome.action == "failed" or outcome.paper_id is None:
         raise ApplicationError(f"The paper cannot be added: {outcome.reason}.")
     paper = Paper.objects.get(pk=outcome.paper_id)
     if outcome.action != "created":
         return paper, False
     given = {AUTHORS if n == "authors" else CATEGORIES if n == "categories" else n for n in data}
-    paper._history_user = actor
+    history_user_set(paper, actor)
     curated_save(instance=paper, changed_fields=sorted(given))
     if status == Paper.Status.EXCLUDED:
         paper_exclude(papers=[paper], reason=reason, actor=actor)
@@ -472,9 +472,10 @@ def paper_categories_replace(
     codes = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
     if set(codes) == set(paper.categories.values_list("code", flat=True)):
         return False
-    Category.objects.bulk_create([Category(code=code) for code in codes], ignore_conflicts=True)
-    paper.categories.set(codes)
-    paper._history_user = actor
+    categories = [Category(code=code) for code in codes]
+    Category.objects.bulk_create(categories, ignore_conflicts=True)
+    paper.categories.set(categories)
+    history_user_set(paper, actor)
     curated_save(instance=paper, changed_fields=[CATEGORIES])
     return True
 
@@ -526,7 +527,7 @@ def paper_edit(*, paper: Paper, data: dict, actor: AbstractBaseUser | None) -> P
 def paper_delete(*, paper: Paper, actor: AbstractBaseUser | None) -> None:
     """Delete a paper with its authorships and placements (its authors stay). Excluding is
     usually the better choice: a deleted arXiv paper comes back with the next harvest."""
-    paper._history_user = actor
+    history_user_set(paper, actor)
     paper.delete()
 
 
@@ -534,7 +535,7 @@ def paper_delete(*, paper: Paper, actor: AbstractBaseUser | None) -> None:
 def placement_delete(*, placement: Placement, actor: AbstractBaseUser | None) -> None:
     """Delete a placement. A suggestion deleted this way may be suggested again; rejecting
     it (`placement_review`) keeps the decision."""
-    placement._history_user = actor
+    history_user_set(placement, actor)
     placement.delete()
 
 

@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Literal, cast
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from apps.core.bulk import insert_rows
@@ -62,16 +62,22 @@ AUTHORS = "authors"
 CATEGORIES = "categories"
 
 AUTHOR_SEPARATOR = "; "
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.max_length is None:
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return field.max_length
+
+
 TEXT_LIMITS = {
-    "venue": Paper._meta.get_field("venue").max_length,
-    "license": Paper._meta.get_field("license").max_length,
-    "primary_category": Paper._meta.get_field("primary_category").max_length,
-    "bibtex_key": Paper._meta.get_field("bibtex_key").max_length,
-    "bibtex_type": Paper._meta.get_field("bibtex_type").max_length,
+    name: _max_length(Paper, name)
+    for name in ("venue", "license", "primary_category", "bibtex_key", "bibtex_type")
 }
-AUTHOR_NAME_LIMIT = Author._meta.get_field("name").max_length
-AFFILIATION_LIMIT = Authorship._meta.get_field("affiliation").max_length
-CATEGORY_LIMIT = Category._meta.get_field("code").max_length
+AUTHOR_NAME_LIMIT = _max_length(Author, "name")
+AFFILIATION_LIMIT = _max_length(Authorship, "affiliation")
+CATEGORY_LIMIT = _max_length(Category, "code")
 _TITLE_KEY = cast(FoldedKeyField, Paper._meta.get_field("title_key"))
 _NAME_KEY = cast(FoldedKeyField, Author._meta.get_field("name_key"))
 
@@ -307,10 +313,11 @@ def _upsert_batch(
     outcome_plans: list[_Plan | None] = []
     now = timezone.now()
 
-    for record, outcome in zip(cleaned, outcomes, strict=True):
-        if record is None:
+    for maybe, outcome in zip(cleaned, outcomes, strict=True):
+        if maybe is None:
             outcome_plans.append(None)
             continue
+        record = maybe
         plan = index.match(record)
         notes = []
         if plan is None:

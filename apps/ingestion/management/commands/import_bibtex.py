@@ -29,7 +29,9 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="report what would happen; write nothing"
         )
 
-    def handle(self, *args: object, file: str, dry_run: bool, **options: object) -> None:
+    def handle(
+        self, *args: object, file: str, dry_run: bool, verbosity: int = 1, **options: object
+    ) -> None:
         limit = settings.BIBTEX_MAX_BYTES
         try:
             if file == "-":
@@ -46,7 +48,7 @@ class Command(BaseCommand):
         except BibtexInputError as error:
             raise CommandError(f"{file}: {error.message}") from error
 
-        verbose = int(options.get("verbosity", 1)) >= 2
+        verbose = verbosity >= 2
         for warning in report.warnings:
             self.stdout.write(f"warning: {warning}")
         for entry in report.entries:
