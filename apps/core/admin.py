@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -44,8 +45,11 @@ class CuratedAdmin(SimpleHistoryAdmin):
     ) -> HttpResponse:
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except ApplicationError as error:  # rolled back by the admin's transaction
-            self.message_user(request, f"Not saved: {error.message}", messages.ERROR)
+        except (ApplicationError, ValidationError) as error:  # rolled back by the admin's atomic
+            message = (
+                error.message if isinstance(error, ApplicationError) else "; ".join(error.messages)
+            )
+            self.message_user(request, f"Not saved: {message}", messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
 
     def delete_view(

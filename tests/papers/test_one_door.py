@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from apps.core.api.tokens import api_token_issue
 from apps.ingestion.bibtex.services import bibtex_import
 from apps.papers.models import Author, Paper, Placement
-from apps.taxonomy.models import Challenge, Phase
+from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 from tests.factories import ChallengeFactory, PaperFactory, PhaseFactory, PlacementFactory
 from tests.ingestion.standin import StandinPaper, atom_feed
 
@@ -298,6 +298,40 @@ def test_admin_adds_a_phase_with_status_topics_through_the_services(
     assert phase.history.get().history_user == curator
     topic = phase.status_topics.get()
     assert (topic.name, topic.history.get().history_user) == ("Few studies so far", curator)
+
+
+def test_admin_adds_a_direction_with_its_challenges_through_the_service(curator_client) -> None:  # type: ignore[no-untyped-def]
+    phase = PhaseFactory()
+    first, second = ChallengeFactory(phase=phase), ChallengeFactory(phase=phase)
+    data = form_values(curator_client, url(ResearchDirection, "add"))
+    data.update(
+        {
+            "phase": [str(phase.pk)],
+            "position": ["0"],
+            "name": ["Guardrails"],
+            "slug": ["guardrails"],
+            "status": ["open"],
+            "provenance": ["curated"],
+            "challenges": [str(first.pk), str(second.pk)],
+        }
+    )
+
+    submit(curator_client, url(ResearchDirection, "add"), data)
+
+    direction = ResearchDirection.objects.get(slug="guardrails")
+    assert set(direction.challenges.all()) == {first, second}
+    assert {"name", "slug", "phase"} <= set(direction.curator_edited_fields)
+
+
+def test_admin_add_with_a_malformed_identifier_is_a_form_error(curator_client) -> None:  # type: ignore[no-untyped-def]
+    data = form_values(curator_client, url(Paper, "add"))
+    data.update({"title": ["A paper"], "arxiv_id": ["not-an-id"], "doi": ["10.1000/x"]})
+
+    response = curator_client.post(url(Paper, "add"), data)
+
+    assert response.status_code == 200
+    assert "is not an arXiv id" in response.content.decode()
+    assert not Paper.objects.exists()
 
 
 # --- API, BibTeX import, arXiv ingest ----------------------------------------------------------
