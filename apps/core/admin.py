@@ -14,6 +14,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
+from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -63,8 +64,10 @@ class CuratedAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         history_user_set(obj, actor(request))
-        edited = [name for name in form.changed_data if name != "curator_edited_fields"]
-        curated_save(instance=obj, changed_fields=edited if change else [])
+        stored = type(obj)._default_manager.get(pk=obj.pk) if change else None
+        edited = changed_fields(form, stored) if stored is not None else []
+        edited = [name for name in edited if name != "curator_edited_fields"]
+        curated_save(instance=obj, changed_fields=edited)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         curated_delete(instance=obj, actor=actor(request))
@@ -104,6 +107,26 @@ class CuratedAdmin(SimpleHistoryAdmin):
             if inline.instance.pk is not None:
                 formset.deleted_objects.append(inline.instance)
                 curated_delete(instance=inline.instance, actor=actor(request))
+
+
+def changed_fields(form: ModelForm, stored: Model) -> list[str]:
+    """The form's fields whose submitted value differs from the stored row.
+
+    The same as `form.changed_data` on a change page; on the history page's "Revert" the form
+    starts from an old version, so only a comparison with the stored row finds what changes.
+    """
+    initial = model_to_dict(stored, fields=list(form.fields))
+    return [
+        name
+        for name, field in form.fields.items()
+        if not field.disabled and field.has_changed(initial.get(name), form[name].data)
+    ]
+
+
+def skip_save_m2m(form: ModelForm) -> None:
+    """After a service wrote the form's many-to-many fields: the admin (and the history
+    page's revert) call `form.save_m2m()` next, which would write them again directly."""
+    setattr(form, "save_m2m", lambda: None)  # noqa: B010 - replaces a bound method
 
 
 def short(text: str, length: int = 90) -> str:

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin import CuratedAdmin, actor, short
+from apps.core.admin import CuratedAdmin, actor, changed_fields, short, skip_save_m2m
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
@@ -395,19 +395,25 @@ class PaperAdmin(CuratedAdmin):
     def pending_count(self, obj: Paper) -> int:
         return obj.pending_count  # type: ignore[attr-defined]
 
-    # Writes. The paper, its fields, authors (inline) and categories are one service call,
-    # made in save_related because the add form's authors are needed to match the paper
-    # against the knowledge base (title + year + first author).
+    # Writes. A change of the paper's own fields and categories is one `paper_edit` in
+    # save_model (the history page's "Revert" calls only that hook); its author list and
+    # placements follow in save_related. An addition is one `paper_create` in save_related,
+    # because matching a new paper against the knowledge base needs its authors (title + year
+    # + first author).
 
     def save_model(
         self, request: HttpRequest, obj: Paper, form: forms.ModelForm, change: bool
     ) -> None:
-        """Nothing here: `save_related` writes the paper with its inlines."""
+        if change:
+            stored = Paper.objects.get(pk=obj.pk)
+            data = self._paper_data(form, changed_fields(form, stored))
+            paper_edit(paper=stored, data=data, actor=actor(request))
+            skip_save_m2m(form)  # the categories went through paper_edit
 
     def save_related(
         self, request: HttpRequest, form: forms.ModelForm, formsets: list[Any], change: bool
     ) -> None:
-        data = self._paper_data(form, change)
+        data = {} if change else self._paper_data(form, None)
         for formset in formsets:
             if formset.model is Authorship and (formset.has_changed() or not change):
                 names, affiliations = self._author_list(formset)
@@ -415,9 +421,9 @@ class PaperAdmin(CuratedAdmin):
                     data["authors"], data["affiliations"] = names, affiliations
             fill_change_lists(formset)
         if change:
-            paper = paper_edit(
-                paper=Paper.objects.get(pk=form.instance.pk), data=data, actor=actor(request)
-            )
+            paper = Paper.objects.get(pk=form.instance.pk)
+            if data:
+                paper = paper_edit(paper=paper, data=data, actor=actor(request))
         else:
             paper, created = paper_create(data=data, actor=actor(request))
             if not created:
@@ -434,10 +440,11 @@ class PaperAdmin(CuratedAdmin):
                 self._save_placements(request, paper, formset)
 
     @staticmethod
-    def _paper_data(form: forms.ModelForm, change: bool) -> dict[str, Any]:
-        """The form's fields as `paper_edit` (changed ones) or `paper_create` (given ones:
-        an empty field stays open to ingestion) take them."""
-        names = form.changed_data if change else list(form.cleaned_data)
+    def _paper_data(form: forms.ModelForm, changed: list[str] | None) -> dict[str, Any]:
+        """The form's fields as `paper_edit` (the `changed` ones) or `paper_create` (`None`:
+        the given ones; an empty field stays open to ingestion) take them."""
+        change = changed is not None
+        names = changed if changed is not None else list(form.cleaned_data)
         data: dict[str, Any] = {}
         for name in names:
             value = form.cleaned_data.get(name)
@@ -686,8 +693,9 @@ class AuthorAdmin(CuratedAdmin):
         self, request: HttpRequest, obj: Author, form: forms.ModelForm, change: bool
     ) -> None:
         if change:
-            data = {name: form.cleaned_data[name] for name in form.changed_data}
-            author_edit(author=Author.objects.get(pk=obj.pk), data=data, actor=actor(request))
+            stored = Author.objects.get(pk=obj.pk)
+            data = {name: form.cleaned_data[name] for name in changed_fields(form, stored)}
+            author_edit(author=stored, data=data, actor=actor(request))
         else:
             obj.pk = author_create(name=form.cleaned_data["name"], actor=actor(request)).pk
 

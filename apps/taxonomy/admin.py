@@ -9,10 +9,10 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
-from django.forms import BaseInlineFormSet, ModelForm
+from django.forms import ModelForm
 from django.http import HttpRequest
 
-from apps.core.admin import CuratedAdmin, actor, short
+from apps.core.admin import CuratedAdmin, actor, changed_fields, short, skip_save_m2m
 from apps.core.query import subquery_count
 from apps.papers.models import Paper, Placement
 from apps.papers.services import taxonomy_item_edit
@@ -42,23 +42,13 @@ class TaxonomyWritesAdmin(CuratedAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         if change:
-            data = {name: form.cleaned_data[name] for name in form.changed_data}
             stored = type(obj).objects.get(pk=obj.pk)
+            data = {name: form.cleaned_data[name] for name in changed_fields(form, stored)}
             taxonomy_item_edit(item=stored, data=data, actor=actor(request))
-            return
-        item = taxonomy_item_create(model=type(obj), data=form.cleaned_data, actor=actor(request))
-        obj.pk = item.pk
-
-    def save_related(
-        self,
-        request: HttpRequest,
-        form: ModelForm,
-        formsets: list[BaseInlineFormSet],
-        change: bool,
-    ) -> None:
-        # Many-to-many fields (a direction's challenges) went through the service already.
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)
+        else:
+            data = form.cleaned_data
+            obj.pk = taxonomy_item_create(model=type(obj), data=data, actor=actor(request)).pk
+        skip_save_m2m(form)  # a direction's challenges went through the service
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         taxonomy_item_delete(item=obj, actor=actor(request))

@@ -106,6 +106,28 @@ def test_admin_change_of_a_title_then_the_corrected_import_is_one_paper(curator_
     assert paper.history.latest().history_user.username == "curator"
 
 
+def test_admin_revert_of_a_title_from_the_history_page_keeps_the_key(curator_client) -> None:  # type: ignore[no-untyped-def]
+    import_bib(entry(TITLE, ["Hou, Xinyi"]))
+    paper = Paper.objects.get()
+    original = paper.history.earliest()
+    data = form_values(curator_client, url(Paper, "change", paper.pk))
+    data["title"] = [TYPO]
+    submit(curator_client, url(Paper, "change", paper.pk), data)
+    revert = url(Paper, "simple_history", paper.pk, original.history_id)
+
+    submit(curator_client, revert, form_values(curator_client, revert))
+    counts = import_bib(entry(TITLE, ["Hou, Xinyi"]))
+
+    paper.refresh_from_db()
+    assert (paper.title, paper.title_key) == (
+        TITLE,
+        "large language models for software engineering",
+    )
+    assert counts["created"] == 0
+    assert Paper.objects.count() == 1
+    assert paper.history.latest().history_user.username == "curator"
+
+
 def test_admin_add_matches_like_an_import_and_gets_a_citation_key(curator_client) -> None:  # type: ignore[no-untyped-def]
     author_form = form_values(curator_client, url(Author, "add"))
     author_form["name"] = ["Łukasz Kaiser"]
