@@ -39,7 +39,7 @@ from apps.papers.services import (
     placement_place,
     placement_review,
 )
-from apps.papers.services.upsert import title_key
+from apps.papers.services.upsert import author_key, title_key
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 # --- Filters ----------------------------------------------------------------------------
@@ -653,7 +653,7 @@ class AuthorAdminForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data.get("name", "").split())
-        if not title_key(name):
+        if not author_key(name):
             raise ValidationError("A name needs letters or digits.")
         other = author_conflict(name=name, exclude=self.instance.pk)
         if other is not None:
