@@ -10,7 +10,6 @@ curator as a message on the page they were on, with nothing written.
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
@@ -18,16 +17,16 @@ from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
+from apps.core.actors import Actor
 from apps.core.exceptions import ApplicationError
 from apps.core.history import history_user_set
 from apps.core.models import CuratedModel
 from apps.core.services import curated_delete, curated_save
 
 
-def actor(request: HttpRequest) -> AbstractBaseUser | None:
+def actor(request: HttpRequest) -> Actor:
     """The signed-in curator, as services take it (the admin lets no one else in)."""
-    user = request.user
-    return user if isinstance(user, AbstractBaseUser) else None
+    return request.user
 
 
 class CuratedAdmin(SimpleHistoryAdmin):

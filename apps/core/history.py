@@ -7,9 +7,10 @@ much as the write itself, so the snapshot is one `INSERT … SELECT` per chunk i
 
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, models
 from django.utils import timezone
+
+from apps.core.actors import Actor, user_of
 
 HISTORY_FIELDS = {
     "history_id",
@@ -20,13 +21,13 @@ HISTORY_FIELDS = {
 }
 
 
-def history_user_set(instance: models.Model, user: AbstractBaseUser | None) -> None:
+def history_user_set(instance: models.Model, user: Actor) -> None:
     """Name who makes the next save or delete of `instance` in its history.
 
     simple_history reads the undeclared attribute `_history_user`; setting it here, typed,
     keeps that private protocol in one place.
     """
-    setattr(instance, "_history_user", user)  # noqa: B010 - an attribute models do not declare
+    setattr(instance, "_history_user", user_of(user))  # noqa: B010 - a private attribute
 
 
 def history_snapshot(
@@ -34,7 +35,7 @@ def history_snapshot(
     pks: Sequence[int],
     *,
     history_type: str,
-    user: AbstractBaseUser | None = None,
+    user: Actor = None,
     chunk: int = 900,
 ) -> None:
     """Record the current state of `model` rows `pks` in its history ("+" created,

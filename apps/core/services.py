@@ -3,20 +3,16 @@
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AbstractUser, Group, Permission, User
+from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.db import transaction
 
+from apps.core.actors import Actor
 from apps.core.history import history_user_set
 from apps.core.models import CuratedModel
 
 CURATORS = "curators"
 # Apps whose every model (and its history) curators may view, add, change and delete.
 CURATED_APPS = ("taxonomy", "papers", "ingestion")
-
-
-def user_of(actor: AbstractBaseUser | None) -> User | None:
-    """The acting user as foreign keys to users take it; None for a machine or anonymous."""
-    return actor if isinstance(actor, User) else None
 
 
 @transaction.atomic
@@ -35,7 +31,7 @@ def curated_save(*, instance: CuratedModel, changed_fields: Iterable[str]) -> Cu
 
 
 @transaction.atomic
-def curated_delete(*, instance: CuratedModel, actor: AbstractBaseUser | None) -> None:
+def curated_delete(*, instance: CuratedModel, actor: Actor) -> None:
     """Delete a curated row, recording who did it in its history."""
     history_user_set(instance, actor)
     instance.delete()

@@ -8,14 +8,13 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from apps.core.actors import Actor, user_of
 from apps.core.exceptions import ApplicationError
-from apps.core.services import user_of
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.papers.identifiers import parse_arxiv_id
 from apps.papers.services import UpsertReport
@@ -27,7 +26,7 @@ def ingest_run_start(
     *,
     kind: str,
     parameters: dict,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: Actor = None,
     source: HarvestSource | None = None,
     total: int | None = None,
 ) -> IngestRun:
@@ -175,7 +174,7 @@ def ingest_run_open(
     *,
     kind: str,
     parameters: dict,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: Actor = None,
     source: HarvestSource | None = None,
 ) -> IngestRun:
     """Record a run that the caller carries out itself (the `ingest_arxiv` command), claimed
@@ -190,9 +189,7 @@ def ingest_run_open(
     )
 
 
-def arxiv_ids_ingest(
-    *, ids: Sequence[str], requested_by: AbstractBaseUser | None = None
-) -> IngestRun:
+def arxiv_ids_ingest(*, ids: Sequence[str], requested_by: Actor = None) -> IngestRun:
     """Start a run that adds (or refreshes) papers by arXiv id, with or without version.
 
     Raises ApplicationError, naming them, if any id is not an arXiv identifier; nothing is
@@ -239,9 +236,7 @@ def harvest_source_parameters(*, source: HarvestSource) -> tuple[str, dict]:
 STALLED_AFTER = timedelta(hours=6)
 
 
-def harvest_source_run(
-    *, source: HarvestSource, requested_by: AbstractBaseUser | None = None
-) -> IngestRun | None:
+def harvest_source_run(*, source: HarvestSource, requested_by: Actor = None) -> IngestRun | None:
     """Start a harvest of `source` now, unless one is already pending or running (then None).
 
     Safe to call twice, also concurrently: the source row is locked while checking, so one

@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import models, transaction
 
+from apps.core.actors import Actor
 from apps.core.exceptions import ApplicationError
 from apps.core.history import history_user_set
 from apps.core.models import CuratedModel
@@ -196,7 +196,7 @@ def _set_challenges(item: TaxonomyItem, challenges: list[Challenge] | None) -> b
 
 @transaction.atomic
 def taxonomy_item_create(
-    *, model: type[TaxonomyItem], data: dict[str, Any], actor: AbstractBaseUser | None
+    *, model: type[TaxonomyItem], data: dict[str, Any], actor: Actor
 ) -> TaxonomyItem:
     """A curator adds a phase, challenge or direction (`data` holds its fields; a direction's
     `challenges` is a list of Challenge rows). Every given field counts as curator-edited, so a
@@ -215,7 +215,7 @@ def taxonomy_item_create(
 
 @transaction.atomic
 def taxonomy_item_update(
-    *, item: TaxonomyItem, data: dict[str, Any], actor: AbstractBaseUser | None
+    *, item: TaxonomyItem, data: dict[str, Any], actor: Actor
 ) -> tuple[TaxonomyItem, list[str]]:
     """A curator edits a taxonomy item; the changed fields are protected from the survey
     loader. Returns (item, names of the fields that changed). Safe to call twice: the second
@@ -234,7 +234,7 @@ def taxonomy_item_update(
 
 
 @transaction.atomic
-def taxonomy_item_delete(*, item: TaxonomyItem, actor: AbstractBaseUser | None) -> None:
+def taxonomy_item_delete(*, item: TaxonomyItem, actor: Actor) -> None:
     """Delete a taxonomy item nothing points at any more; raise TaxonomyItemInUse (naming what
     still uses it) otherwise. A direction's links to challenges go with it."""
     try:

@@ -8,11 +8,11 @@ name that folds like another author's is that author: it is merged, never duplic
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from apps.core.actors import Actor
 from apps.core.exceptions import ApplicationError
 from apps.core.history import history_snapshot, history_user_set
 from apps.core.services import curated_save
@@ -48,7 +48,7 @@ def _clean_name(name: str) -> str:
 
 
 @transaction.atomic
-def author_create(*, name: str, actor: AbstractBaseUser | None) -> Author:
+def author_create(*, name: str, actor: Actor) -> Author:
     """A curator adds an author. Raises AuthorNameTaken if the name is an existing author's
     (so calling twice fails the second time rather than duplicating)."""
     name = _clean_name(name)
@@ -62,7 +62,7 @@ def author_create(*, name: str, actor: AbstractBaseUser | None) -> Author:
 
 
 @transaction.atomic
-def author_edit(*, author: Author, data: dict, actor: AbstractBaseUser | None) -> Author:
+def author_edit(*, author: Author, data: dict, actor: Actor) -> Author:
     """A curator renames an author (`data`: `name`, optionally `curator_edited_fields`).
 
     The name key follows the name, and the author's papers get their author names refreshed,
@@ -93,7 +93,7 @@ def author_edit(*, author: Author, data: dict, actor: AbstractBaseUser | None) -
 
 
 @transaction.atomic
-def author_merge(*, into: Author, others: Iterable[Author], actor: AbstractBaseUser | None) -> int:
+def author_merge(*, into: Author, others: Iterable[Author], actor: Actor) -> int:
     """Merge `others` into `into` (one person written several ways): their authorships move
     to `into` (a paper that listed two of them keeps the earliest place), the curator-edited
     field names are united, the merged rows are deleted and the papers' author names
@@ -130,7 +130,7 @@ def author_merge(*, into: Author, others: Iterable[Author], actor: AbstractBaseU
 
 
 @transaction.atomic
-def author_delete(*, author: Author, actor: AbstractBaseUser | None) -> None:
+def author_delete(*, author: Author, actor: Actor) -> None:
     """Delete an author who wrote no paper of the knowledge base; refuse otherwise."""
     count = author.authorships.count()
     if count:
@@ -142,7 +142,7 @@ def author_delete(*, author: Author, actor: AbstractBaseUser | None) -> None:
     author.delete()
 
 
-def paper_author_names_refresh(*, paper_ids: Iterable[int], actor: AbstractBaseUser | None) -> int:
+def paper_author_names_refresh(*, paper_ids: Iterable[int], actor: Actor) -> int:
     """Rewrite `Paper.author_names` of the given papers from their authorships (search and
     first-author matching read it). Returns how many papers changed; safe to call twice."""
     ids = sorted(set(paper_ids))

@@ -3,13 +3,13 @@
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from apps.core.actors import Actor, user_of
 from apps.core.exceptions import ApplicationError
 from apps.core.history import history_snapshot, history_user_set
-from apps.core.services import curated_save, user_of
+from apps.core.services import curated_save
 from apps.core.text import collapse_whitespace
 from apps.papers.models import Authorship, Category, Paper, Placement
 from apps.papers.records import AuthorRecord, PaperRecord
@@ -29,7 +29,7 @@ Target = Phase | Challenge | ResearchDirection
 
 
 @transaction.atomic
-def paper_include(*, papers: Iterable[Paper], actor: AbstractBaseUser | None = None) -> int:
+def paper_include(*, papers: Iterable[Paper], actor: Actor = None) -> int:
     """Make papers public. Returns how many changed; already included papers keep their
     inclusion date, so calling twice changes nothing."""
     now = timezone.now()
@@ -49,9 +49,7 @@ def paper_include(*, papers: Iterable[Paper], actor: AbstractBaseUser | None = N
 
 
 @transaction.atomic
-def paper_exclude(
-    *, papers: Iterable[Paper], reason: str, actor: AbstractBaseUser | None = None
-) -> int:
+def paper_exclude(*, papers: Iterable[Paper], reason: str, actor: Actor = None) -> int:
     """Hide papers from the public, recording why. Returns how many changed."""
     reason = reason.strip()
     if not reason:
@@ -73,7 +71,7 @@ def paper_exclude(
 
 
 @transaction.atomic
-def paper_update(*, paper: Paper, data: dict, actor: AbstractBaseUser | None = None) -> Paper:
+def paper_update(*, paper: Paper, data: dict, actor: Actor = None) -> Paper:
     """Apply a curator's edit; the edited fields are protected from later ingestion."""
     changed = [name for name, value in data.items() if getattr(paper, name) != value]
     for name in changed:
@@ -87,7 +85,7 @@ def paper_update(*, paper: Paper, data: dict, actor: AbstractBaseUser | None = N
 
 
 @transaction.atomic
-def paper_authors_edited(*, paper: Paper, actor: AbstractBaseUser | None = None) -> Paper:
+def paper_authors_edited(*, paper: Paper, actor: Actor = None) -> Paper:
     """Record that a curator changed a paper's author list: refresh the denormalised names
     (search, history) and protect the list from ingestion."""
     names = [a.author.name for a in paper.authorships.select_related("author").order_by("position")]
@@ -121,7 +119,7 @@ def placement_place(
     *,
     paper: Paper,
     target: Target,
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     evidence: str = "",
 ) -> tuple[Placement, bool]:
     """A curator places a paper: the placement exists and is accepted afterwards.
@@ -192,9 +190,7 @@ def placement_add(
 
 
 @transaction.atomic
-def placement_review(
-    *, placements: Iterable[Placement], accept: bool, actor: AbstractBaseUser | None
-) -> int:
+def placement_review(*, placements: Iterable[Placement], accept: bool, actor: Actor) -> int:
     """Accept or reject placements (typically suggestions). Returns how many changed."""
     state = Placement.ReviewState.ACCEPTED if accept else Placement.ReviewState.REJECTED
     now = timezone.now()
@@ -235,9 +231,7 @@ def placement_phases_sync() -> int:
 
 
 @transaction.atomic
-def placement_edit(
-    *, placement: Placement, data: dict, actor: AbstractBaseUser | None
-) -> Placement:
+def placement_edit(*, placement: Placement, data: dict, actor: Actor) -> Placement:
     """A curator edits a placement's target, evidence or review state.
 
     `placement` is the stored row; `data` may hold `target`, `evidence` and `review_state`.
@@ -375,7 +369,7 @@ EDITABLE_FIELDS = (
 
 
 @transaction.atomic
-def paper_create(*, data: dict, actor: AbstractBaseUser | None) -> tuple[Paper, bool]:
+def paper_create(*, data: dict, actor: Actor) -> tuple[Paper, bool]:
     """A curator adds a paper by hand (`data`: EDITABLE_FIELDS, `authors` as names,
     `categories` as codes, `status` and `status_reason`).
 
@@ -425,7 +419,7 @@ def paper_authors_replace(
     *,
     paper: Paper,
     names: list[str],
-    actor: AbstractBaseUser | None,
+    actor: Actor,
     affiliations: Sequence[str] | None = None,
 ) -> bool:
     """Replace a paper's author list with `names` (in order; blanks and repeats dropped; with
@@ -464,9 +458,7 @@ def paper_authors_replace(
 
 
 @transaction.atomic
-def paper_categories_replace(
-    *, paper: Paper, codes: list[str], actor: AbstractBaseUser | None
-) -> bool:
+def paper_categories_replace(*, paper: Paper, codes: list[str], actor: Actor) -> bool:
     """Replace a paper's categories and protect them from ingestion. Returns whether they
     changed; safe to call twice."""
     codes = list(dict.fromkeys(code.strip() for code in codes if code.strip()))
@@ -481,7 +473,7 @@ def paper_categories_replace(
 
 
 @transaction.atomic
-def paper_edit(*, paper: Paper, data: dict, actor: AbstractBaseUser | None) -> Paper:
+def paper_edit(*, paper: Paper, data: dict, actor: Actor) -> Paper:
     """A curator's edit of any part of a paper: fields (via `paper_update`, so ingestion never
     overwrites them; `curator_edited_fields` itself to release a field), `authors` (with
     `affiliations`), `categories`, and `status` (+ `status_reason`) moving it between inbox,
@@ -524,7 +516,7 @@ def paper_edit(*, paper: Paper, data: dict, actor: AbstractBaseUser | None) -> P
 
 
 @transaction.atomic
-def paper_delete(*, paper: Paper, actor: AbstractBaseUser | None) -> None:
+def paper_delete(*, paper: Paper, actor: Actor) -> None:
     """Delete a paper with its authorships and placements (its authors stay). Excluding is
     usually the better choice: a deleted arXiv paper comes back with the next harvest."""
     history_user_set(paper, actor)
@@ -532,7 +524,7 @@ def paper_delete(*, paper: Paper, actor: AbstractBaseUser | None) -> None:
 
 
 @transaction.atomic
-def placement_delete(*, placement: Placement, actor: AbstractBaseUser | None) -> None:
+def placement_delete(*, placement: Placement, actor: Actor) -> None:
     """Delete a placement. A suggestion deleted this way may be suggested again; rejecting
     it (`placement_review`) keeps the decision."""
     history_user_set(placement, actor)
@@ -540,7 +532,7 @@ def placement_delete(*, placement: Placement, actor: AbstractBaseUser | None) ->
 
 
 def taxonomy_item_edit(
-    *, item: Phase | Challenge | ResearchDirection, data: dict, actor: AbstractBaseUser | None
+    *, item: Phase | Challenge | ResearchDirection, data: dict, actor: Actor
 ) -> Phase | Challenge | ResearchDirection:
     """A curator edits a taxonomy item (`apps.taxonomy.services.taxonomy_item_update`); when a
     challenge or direction moves to another phase, its placements follow

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, cast
 
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
+from apps.core.actors import Actor
 from apps.core.bulk import insert_rows
 from apps.core.fields import FoldedKeyField
 from apps.core.history import history_snapshot
@@ -255,7 +255,7 @@ def paper_upsert_many(
     records: Iterable[PaperRecord],
     source: str,
     status: str = Paper.Status.INBOX,
-    actor: AbstractBaseUser | None = None,
+    actor: Actor = None,
 ) -> UpsertReport:
     """Create or update one paper per record; return each record's outcome in order.
 
@@ -296,7 +296,7 @@ def paper_upsert(
 
 
 def _upsert_batch(
-    records: Sequence[PaperRecord], *, source: str, status: str, actor: AbstractBaseUser | None
+    records: Sequence[PaperRecord], *, source: str, status: str, actor: Actor
 ) -> UpsertReport:
     outcomes: list[UpsertOutcome] = []
     cleaned: list[PaperRecord | None] = []
@@ -525,7 +525,7 @@ def _claim_bibtex_key(plan: _Plan, record: PaperRecord, index: _Index) -> tuple[
     return True, ""
 
 
-def _write(plans: list[_Plan], *, claimed: set[str], actor: AbstractBaseUser | None) -> None:
+def _write(plans: list[_Plan], *, claimed: set[str], actor: Actor) -> None:
     """Persist the batch: papers (with history), then authors, authorships and categories.
 
     `claimed` holds the citation keys this batch's papers already took from their records."""
