@@ -129,10 +129,13 @@ def test_admin_revert_of_a_title_from_the_history_page_keeps_the_key(curator_cli
 
 
 def test_admin_add_matches_like_an_import_and_gets_a_citation_key(curator_client) -> None:  # type: ignore[no-untyped-def]
-    author_form = form_values(curator_client, url(Author, "add"))
+    popup = url(Author, "add") + "?_to_field=id&_popup=1"  # the inline's "+" link
+    author_form = form_values(curator_client, popup)
     author_form["name"] = ["Łukasz Kaiser"]
-    submit(curator_client, url(Author, "add"), author_form)
+    added = curator_client.post(popup, author_form)
     kaiser = Author.objects.get()
+    assert added.status_code == 200
+    assert f"&quot;value&quot;: &quot;{kaiser.pk}&quot;" in added.content.decode()
     data = form_values(curator_client, url(Paper, "add"))
     data.update(
         {
