@@ -4,8 +4,9 @@ A key stored beside its source (`Paper.title_key` beside `title`, `Author.name_k
 `name`) goes stale as soon as one writer updates the source and not the key: an edited title
 then no longer matches its corrected import, and a second paper appears. So the key is
 computed by the field itself (`pre_save`: `save()`, `create()` and `bulk_create()`), by the
-model's `save(update_fields=…)` and by the QuerySet's `update()` and `bulk_update()` — the only
-ORM writes that skip `pre_save`. Raw SQL writers must use `FoldedKeyField.key_for`.
+model's `save(update_fields=…)` and by the QuerySet's `update()`, `bulk_update()` and
+`bulk_create(update_conflicts=True, update_fields=…)` — the ORM writes that would skip it.
+Raw SQL writers must use `FoldedKeyField.key_for`.
 """
 
 from collections.abc import Iterable
@@ -71,6 +72,13 @@ class FoldedKeyQuerySet(models.QuerySet[_M]):
                 )
             kwargs[field.name] = field.key_for(value)
         return super().update(**kwargs)
+
+    def bulk_create(self, objs: Iterable[_M], *args: Any, **kwargs: Any) -> list[_M]:
+        # pre_save derives the keys of the inserted rows; an upsert's conflict update writes
+        # only `update_fields`, so the key goes with its source there too.
+        if kwargs.get("update_fields"):
+            kwargs["update_fields"] = _with_keys(self.model, kwargs["update_fields"])
+        return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(
         self, objs: Iterable[_M], fields: Iterable[str], batch_size: int | None = None

@@ -60,6 +60,12 @@ def test_keys_follow_their_source_through_every_orm_write() -> None:
     made = Author.objects.create(name="Søren Hauberg")
     assert made.name_key == "soren hauberg"
 
+    again = Author(pk=made.pk, name="Søren Hauberg-Ørsted", name_key="stale")
+    Author.objects.bulk_create(
+        [again], update_conflicts=True, unique_fields=["id"], update_fields=["name"]
+    )
+    assert Author.objects.get(pk=made.pk).name_key == "soren hauberg orsted"
+
 
 @pytest.mark.django_db
 def test_a_source_set_by_a_sql_expression_is_refused() -> None:
