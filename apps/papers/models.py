@@ -178,6 +178,10 @@ class Paper(CuratedModel):
         null=True, blank=True, help_text="Referenced works that are not papers of sellm."
     )
     enriched_at = models.DateTimeField(null=True, blank=True, help_text="Last OpenAlex enrichment.")
+    curator_note = models.TextField(
+        blank=True,
+        help_text="Why the paper is in sellm and where it sits, in the curators' own words.",
+    )
     record_incomplete = models.BooleanField(
         default=False,
         db_index=True,

@@ -8,7 +8,8 @@ matching rules live in one place:
    become one paper, and duplicates within one batch merge into the first;
 2. a record with a newer arXiv version than the paper's rewrites the machine-owned fields; an
    older version changes nothing; any other match only fills fields the paper lacks (so
-   re-running a load changes nothing);
+   re-running a load changes nothing) — except that a newer seed file rewrites the papers
+   the seed itself wrote and arXiv has not refreshed since (`rewrite_own`);
 3. fields named in `curator_edited_fields` are never written ("authors" guards the author
    list, "categories" the categories);
 4. a record that cannot be written is reported (label and reason) and the others still land.
@@ -52,6 +53,9 @@ MACHINE_FIELDS = (
     "primary_category",
     "journal_ref",
     "venue",
+    "kind",
+    "code_url",
+    "curator_note",
     "comment",
     "license",
     "bibtex_type",
@@ -63,6 +67,7 @@ CATEGORIES = "categories"
 AUTHOR_SEPARATOR = "; "
 TEXT_LIMITS = {
     "venue": Paper._meta.get_field("venue").max_length,
+    "code_url": Paper._meta.get_field("code_url").max_length,
     "license": Paper._meta.get_field("license").max_length,
     "primary_category": Paper._meta.get_field("primary_category").max_length,
     "bibtex_key": Paper._meta.get_field("bibtex_key").max_length,
@@ -160,7 +165,11 @@ def _clean(record: PaperRecord) -> PaperRecord:
         record.year = record.published_at.year
     if record.year is not None and not 1800 <= record.year <= 2200:
         raise RecordError(f"implausible year {record.year}")
-    for name in ("abstract", "journal_ref", "comment"):
+    if record.kind and record.kind not in Paper.Kind.values:
+        raise RecordError(f"unknown kind {record.kind!r}")
+    if record.code_url and not record.code_url.startswith(("https://", "http://")):
+        raise RecordError(f"code link {record.code_url!r} is not an http(s) URL")
+    for name in ("abstract", "journal_ref", "comment", "curator_note"):
         setattr(record, name, collapse_whitespace(getattr(record, name) or ""))
     for name, limit in TEXT_LIMITS.items():
         value = collapse_whitespace(getattr(record, name) or "")
@@ -247,21 +256,26 @@ def paper_upsert_many(
     source: str,
     status: str = Paper.Status.INBOX,
     actor: AbstractBaseUser | None = None,
+    rewrite_own: bool = False,
 ) -> UpsertReport:
     """Create or update one paper per record; return each record's outcome in order.
 
-    New papers get `source` and `status`. Safe to call twice with the same records: the
-    second call reports every record unchanged. One transaction per batch. If the database
-    refuses the batch (a concurrent writer created the same paper first, or a record slipped
-    past validation), it is retried once, then record by record so that only the bad record
-    fails.
+    New papers get `source` and `status`. With `rewrite_own`, a matched paper that this same
+    source created and arXiv never refreshed is rewritten like a newer version would (a newer
+    seed file corrects what an older one said); curator edits still win. Safe to call twice
+    with the same records: the second call reports every record unchanged. One transaction
+    per batch. If the database refuses the batch (a concurrent writer created the same paper
+    first, or a record slipped past validation), it is retried once, then record by record so
+    that only the bad record fails.
     """
     records = list(records)
     refusal = ""
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _upsert_batch(records, source=source, status=status, actor=actor)
+                return _upsert_batch(
+                    records, source=source, status=status, actor=actor, rewrite_own=rewrite_own
+                )
         except DatabaseError as error:
             refusal = str(error).strip()
             logger.warning(
@@ -274,7 +288,7 @@ def paper_upsert_many(
     report = UpsertReport()
     for record in records:
         report.outcomes += paper_upsert_many(
-            records=[record], source=source, status=status, actor=actor
+            records=[record], source=source, status=status, actor=actor, rewrite_own=rewrite_own
         ).outcomes
     return report
 
@@ -287,7 +301,12 @@ def paper_upsert(
 
 
 def _upsert_batch(
-    records: Sequence[PaperRecord], *, source: str, status: str, actor: AbstractBaseUser | None
+    records: Sequence[PaperRecord],
+    *,
+    source: str,
+    status: str,
+    actor: AbstractBaseUser | None,
+    rewrite_own: bool = False,
 ) -> UpsertReport:
     outcomes: list[UpsertOutcome] = []
     cleaned: list[PaperRecord | None] = []
@@ -319,7 +338,13 @@ def _upsert_batch(
                 outcome.action, outcome.reason = "failed", conflict
                 outcome_plans.append(None)
                 continue
-            changed = _merge(plan, record)
+            rewrite = (
+                rewrite_own
+                and not plan.is_new
+                and plan.paper.source == source
+                and plan.paper.arxiv_version is None
+            )
+            changed = _merge(plan, record, rewrite=rewrite)
             if plan.is_new:
                 notes.append(f"same paper as {plan.label or 'an earlier record'} in this batch")
             elif changed:
@@ -416,8 +441,9 @@ def _describe(paper: Paper) -> str:
     return f"paper #{paper.pk}" if paper.pk else f"{paper.title[:60]!r} earlier in this batch"
 
 
-def _merge(plan: _Plan, record: PaperRecord) -> bool:
-    """Apply the record to a matched paper by the rules in the module docstring."""
+def _merge(plan: _Plan, record: PaperRecord, *, rewrite: bool = False) -> bool:
+    """Apply the record to a matched paper by the rules in the module docstring
+    (`rewrite`: the record speaks for the paper as a newer version would)."""
     paper = plan.paper
     locked = set(paper.curator_edited_fields)
     if record.arxiv_version and paper.arxiv_version and record.arxiv_version < paper.arxiv_version:
@@ -425,6 +451,7 @@ def _merge(plan: _Plan, record: PaperRecord) -> bool:
     newer = record.arxiv_version is not None and (
         paper.arxiv_version is None or record.arxiv_version > paper.arxiv_version
     )
+    primary_before = paper.primary_category
     changed: set[str] = set()
 
     def put(name: str, value: object) -> None:
@@ -443,7 +470,7 @@ def _merge(plan: _Plan, record: PaperRecord) -> bool:
         value = getattr(record, name)
         if name in locked or value in (None, ""):
             continue
-        if newer or getattr(paper, name) in (None, ""):
+        if newer or rewrite or getattr(paper, name) in (None, ""):
             put(name, value)
     if "title" in changed:
         put("title_key", title_key(paper.title))
@@ -453,7 +480,8 @@ def _merge(plan: _Plan, record: PaperRecord) -> bool:
             changed.add("bibtex_fields")
 
     current = paper.author_names.split(AUTHOR_SEPARATOR) if paper.author_names else []
-    if AUTHORS not in locked and record.authors and _should_replace_authors(current, record, newer):
+    replace = rewrite or _should_replace_authors(current, record, newer)
+    if AUTHORS not in locked and record.authors and replace:
         names = AUTHOR_SEPARATOR.join(a.name for a in record.authors)
         if names != paper.author_names or newer:
             plan.authors = list(record.authors)
@@ -461,6 +489,12 @@ def _merge(plan: _Plan, record: PaperRecord) -> bool:
             plan.first_author_key = family_key(record.authors[0].name)
     if CATEGORIES not in locked and record.categories:
         if newer:
+            plan.categories = list(record.categories)
+        elif not plan.is_new and (
+            not primary_before or (rewrite and primary_before != record.categories[0])
+        ):
+            # A paper without categories gains them (cheap test: categories come with a
+            # primary one); the seed corrects its own.
             plan.categories = list(record.categories)
         elif plan.is_new:  # a duplicate inside the batch adds what the first record lacked
             known = plan.categories or []
