@@ -94,7 +94,7 @@ def csl_item(paper: Paper, item_id: str) -> dict:
     url = paper.bibtex_fields.get("url") or paper.arxiv_url or paper.doi_url
     if url:
         item["URL"] = url
-    keywords = _keywords(paper)
+    keywords = placement_keywords(paper)
     if keywords:
         item["keyword"] = ", ".join(keywords)
     if paper.bibtex_key:
@@ -102,7 +102,8 @@ def csl_item(paper: Paper, item_id: str) -> dict:
     return item
 
 
-def _keywords(paper: Paper) -> list[str]:
+def placement_keywords(paper: Paper) -> list[str]:
+    """The names of the paper's phases, challenges and directions (accepted placements)."""
     names: list[str] = []
     for placement in getattr(paper, "accepted_placements", ()):
         for target in (placement.phase, placement.challenge, placement.direction):

@@ -260,6 +260,11 @@ class Paper(CuratedModel):
         return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
 
     @property
+    def arxiv_pdf_url(self) -> str:
+        """arXiv's PDF of the latest version (sellm links to it; it never serves PDFs)."""
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
     def doi_url(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else ""
 
