@@ -91,7 +91,7 @@ def csl_item(paper: Paper, item_id: str) -> dict:
             item["publisher"] = "arXiv"
         if paper.primary_category:
             item["note"] = f"arXiv:{paper.arxiv_id} [{paper.primary_category}]"
-    url = paper.bibtex_fields.get("url") or paper.arxiv_url or paper.doi_url
+    url = paper.bibtex_fields.get("url") or paper.arxiv_url or paper.doi_url or paper.oa_url
     if url:
         item["URL"] = url
     keywords = placement_keywords(paper)

@@ -7,7 +7,8 @@ matching rules live in one place:
    the same year and first author's family name — so a preprint and its published version
    become one paper, and duplicates within one batch merge into the first;
 2. a record with a newer arXiv version than the paper's rewrites the machine-owned fields; an
-   older version changes nothing; any other match only fills fields the paper lacks (so
+   older version changes nothing; any other match only fills fields the paper lacks (and a
+   venue's DOI replaces arXiv's DOI of the preprint) (so
    re-running a load changes nothing) — except that a newer seed file rewrites the papers
    the seed itself wrote and arXiv has not refreshed since (`rewrite_own`);
 3. fields named in `curator_edited_fields` are never written ("authors" guards the author
@@ -33,7 +34,7 @@ from apps.core.bulk import insert_rows
 from apps.core.history import history_snapshot
 from apps.core.text import collapse_whitespace, fold
 from apps.papers.bibtex import generated_key, keys_taken, unique_key
-from apps.papers.identifiers import normalize_doi, parse_arxiv_id
+from apps.papers.identifiers import is_arxiv_doi, normalize_doi, parse_arxiv_id
 from apps.papers.models import Author, Authorship, Category, Paper
 from apps.papers.records import AuthorRecord, PaperRecord, VersionRecord
 
@@ -426,7 +427,7 @@ def _new_plan(record: PaperRecord, *, source: str, status: str, now) -> _Plan:
 def _conflict(plan: _Plan, record: PaperRecord, index: _Index) -> str:
     """Why this record cannot be merged into the paper it matched ("" when it can)."""
     paper = plan.paper
-    if record.doi and not paper.doi:
+    if record.doi and (not paper.doi or _better_doi("doi", paper, record.doi)):
         owner = index.by_doi.get(record.doi)
         if owner is not None and owner is not plan:
             return f"DOI {record.doi} belongs to another paper ({_describe(owner.paper)})"
@@ -470,7 +471,12 @@ def _merge(plan: _Plan, record: PaperRecord, *, rewrite: bool = False) -> bool:
         value = getattr(record, name)
         if name in locked or value in (None, ""):
             continue
-        if newer or rewrite or getattr(paper, name) in (None, ""):
+        if (
+            newer
+            or rewrite
+            or getattr(paper, name) in (None, "")
+            or _better_doi(name, paper, value)
+        ):
             put(name, value)
     if "title" in changed:
         put("title_key", title_key(paper.title))
@@ -501,6 +507,11 @@ def _merge(plan: _Plan, record: PaperRecord, *, rewrite: bool = False) -> bool:
             plan.categories = known + [c for c in record.categories if c not in known]
     plan.changed_fields |= changed
     return bool(changed)
+
+
+def _better_doi(name: str, paper: Paper, value: object) -> bool:
+    """A venue's DOI replaces arXiv's DOI of the preprint (both name the same paper)."""
+    return name == "doi" and is_arxiv_doi(paper.doi) and not is_arxiv_doi(str(value))
 
 
 def _should_replace_authors(current: list[str], record: PaperRecord, newer: bool) -> bool:
