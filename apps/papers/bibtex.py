@@ -162,16 +162,16 @@ def protect_capitals(latex: str) -> str:
     out: list[str] = []
     depth, last = 0, 0
     for match in _TITLE_TOKEN.finditer(latex):
-        token = match.group(0)
+        piece = match.group(0)
         out.append(latex[last : match.start()])
         last = match.end()
-        if token == "{":
+        if piece == "{":
             depth += 1
-        elif token == "}":
+        elif piece == "}":
             depth = max(depth - 1, 0)
-        elif depth == 0 and token[0] not in "\\$" and any(c.isupper() for c in token[1:]):
-            token = "{" + token + "}"
-        out.append(token)
+        elif depth == 0 and piece[0] not in "\\$" and any(c.isupper() for c in piece[1:]):
+            piece = "{" + piece + "}"
+        out.append(piece)
     out.append(latex[last:])
     return "".join(out)
 
