@@ -52,12 +52,16 @@ CARRIED_PARAMETERS = (
     "arxiv_id",
     "doi",
     "status",
+    "kind",
+    "has_code",
+    "cited_by_min",
 )
 SORTS = [
     ("relevance", "Relevance"),
     ("-published", "Newest first"),
     ("published", "Oldest first"),
     ("title", "Title, A to Z"),
+    ("-cited_by_count", "Most cited first"),
 ]
 BIBTEX_CHUNK = 500
 
