@@ -7,10 +7,10 @@ matching rules live in one place:
    the same year and first author's family name — so a preprint and its published version
    become one paper, and duplicates within one batch merge into the first;
 2. a record with a newer arXiv version than the paper's rewrites the machine-owned fields; an
-   older version changes nothing; any other match only fills fields the paper lacks (and a
-   venue's DOI replaces arXiv's DOI of the preprint) (so
-   re-running a load changes nothing) — except that a newer seed file rewrites the papers
-   the seed itself wrote and arXiv has not refreshed since (`rewrite_own`);
+   older version changes nothing; any other match only fills fields the paper lacks, so
+   re-running a load changes nothing (two exceptions: a venue's DOI replaces arXiv's DOI of
+   the preprint, and a newer seed file rewrites the papers the seed itself wrote and arXiv
+   has not refreshed since — `rewrite_own`);
 3. fields named in `curator_edited_fields` are never written ("authors" guards the author
    list, "categories" the categories);
 4. a record that cannot be written is reported (label and reason) and the others still land.
