@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, URLField
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
@@ -312,6 +312,8 @@ class PaperAdmin(CuratedAdmin):
         DirectionFilter,
         PendingSuggestionsFilter,
         HasDoiFilter,
+        "record_incomplete",
+        "kind",
         "year",
     )
     search_fields = ("title", "=arxiv_id", "=doi", "author_names", "bibtex_key")
@@ -328,7 +330,19 @@ class PaperAdmin(CuratedAdmin):
     readonly_fields = ("author_names", "arxiv_versions", "included_at", "source")
     fieldsets = (
         (None, {"fields": ("title", "author_names", "abstract", "year")}),
-        ("Curation", {"fields": ("status", "status_reason", "included_at", "source")}),
+        (
+            "Curation",
+            {
+                "fields": (
+                    "status",
+                    "status_reason",
+                    "included_at",
+                    "source",
+                    "curator_note",
+                    "record_incomplete",
+                )
+            },
+        ),
         (
             "arXiv",
             {
@@ -345,7 +359,7 @@ class PaperAdmin(CuratedAdmin):
                 )
             },
         ),
-        ("Publication", {"fields": ("doi", "journal_ref", "venue")}),
+        ("Publication", {"fields": ("doi", "journal_ref", "venue", "kind", "code_url")}),
         (
             "BibTeX",
             {"fields": ("bibtex_key", "bibtex_type", "bibtex_fields"), "classes": ("collapse",)},
@@ -359,6 +373,7 @@ class PaperAdmin(CuratedAdmin):
         ),
     )
     filter_horizontal = ("categories",)
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Paper]:
         return (

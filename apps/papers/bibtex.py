@@ -151,6 +151,31 @@ def _split_top_level(text: str, separator: str) -> list[str]:
     return parts
 
 
+# Inline math, a control sequence, an escaped character, a brace, or a word.
+_TITLE_TOKEN = re.compile(r"\$(?:[^$\\]|\\.)+\$|\\[A-Za-z]+|\\.|[{}]|[^\W_]+", re.DOTALL)
+
+
+def protect_capitals(latex: str) -> str:
+    """Brace the words of a title whose capitals must survive a sentence-case style:
+    any word with a capital after its first letter (`{LLMs}`, `{GPT}-4`, `{ChatGPT}`).
+    Math, commands and text already inside braces are left alone."""
+    out: list[str] = []
+    depth, last = 0, 0
+    for match in _TITLE_TOKEN.finditer(latex):
+        piece = match.group(0)
+        out.append(latex[last : match.start()])
+        last = match.end()
+        if piece == "{":
+            depth += 1
+        elif piece == "}":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and piece[0] not in "\\$" and any(c.isupper() for c in piece[1:]):
+            piece = "{" + piece + "}"
+        out.append(piece)
+    out.append(latex[last:])
+    return "".join(out)
+
+
 def author_to_latex(name: str) -> str:
     """One display name as a BibTeX name: braced whole when a comma or a lone "and" in it
     would otherwise split it (or when it is "others", which BibTeX reads as et al.)."""
@@ -186,6 +211,7 @@ class Columns:
     doi: str | None
     arxiv_id: str | None
     primary_category: str
+    url: str = ""  # a link of last resort (the open-access copy) for a paper with no id
 
 
 def derived_fields(
@@ -202,7 +228,7 @@ def derived_fields(
 
     derived = {}
     if wanted("title"):
-        derived["title"] = text_to_latex(columns.title)
+        derived["title"] = protect_capitals(text_to_latex(columns.title))
     if columns.authors and wanted("author"):
         derived["author"] = authors_to_latex(columns.authors)
     if columns.year and wanted("year"):
@@ -227,9 +253,10 @@ def derived_fields(
 
 
 def canonical_url(columns: Columns) -> str:
+    """The arXiv page, else the DOI, else whatever link the paper has."""
     if columns.arxiv_id:
         return f"https://arxiv.org/abs/{columns.arxiv_id}"
-    return f"https://doi.org/{columns.doi}" if columns.doi else ""
+    return f"https://doi.org/{columns.doi}" if columns.doi else columns.url
 
 
 def raw_agrees(name: str, raw: str, columns: Columns, derived: str) -> bool:
@@ -297,6 +324,7 @@ def paper_columns(paper: Paper, authors: Iterable[str]) -> Columns:
         doi=paper.doi,
         arxiv_id=paper.arxiv_id,
         primary_category=paper.primary_category,
+        url=paper.oa_url,
     )
 
 

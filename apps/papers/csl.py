@@ -91,10 +91,10 @@ def csl_item(paper: Paper, item_id: str) -> dict:
             item["publisher"] = "arXiv"
         if paper.primary_category:
             item["note"] = f"arXiv:{paper.arxiv_id} [{paper.primary_category}]"
-    url = paper.bibtex_fields.get("url") or paper.arxiv_url or paper.doi_url
+    url = paper.bibtex_fields.get("url") or paper.arxiv_url or paper.doi_url or paper.oa_url
     if url:
         item["URL"] = url
-    keywords = _keywords(paper)
+    keywords = placement_keywords(paper)
     if keywords:
         item["keyword"] = ", ".join(keywords)
     if paper.bibtex_key:
@@ -102,7 +102,8 @@ def csl_item(paper: Paper, item_id: str) -> dict:
     return item
 
 
-def _keywords(paper: Paper) -> list[str]:
+def placement_keywords(paper: Paper) -> list[str]:
+    """The names of the paper's phases, challenges and directions (accepted placements)."""
     names: list[str] = []
     for placement in getattr(paper, "accepted_placements", ()):
         for target in (placement.phase, placement.challenge, placement.direction):

@@ -7,7 +7,7 @@ placements only. Each is an EXISTS subquery, so no filter multiplies rows or nee
 
 import django_filters
 from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from drf_spectacular.drainage import set_override
 
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
@@ -16,6 +16,8 @@ from apps.papers.search import MAX_QUERY_LENGTH, search_papers
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 ORDERINGS = {
+    "-cited_by_count": (F("cited_by_count").desc(nulls_last=True), "-published_at", "-id"),
+    "cited_by_count": (F("cited_by_count").asc(nulls_last=True), "-published_at", "-id"),
     "published": ("published_at", "id"),
     "-published": ("-published_at", "-id"),
     "title": ("title", "id"),
@@ -127,6 +129,14 @@ class PaperFilterSet(django_filters.FilterSet):
     source = django_filters.ChoiceFilter(choices=Paper.Source.choices)
     status = django_filters.ChoiceFilter(choices=Paper.Status.choices)
     has_doi = django_filters.BooleanFilter(method="filter_has_doi", label="Has a DOI")
+    kind = django_filters.ChoiceFilter(choices=Paper.Kind.choices, label="Kind of paper")
+    has_code = django_filters.BooleanFilter(method="filter_has_code", label="Links to its own code")
+    cited_by_min = django_filters.NumberFilter(
+        field_name="cited_by_count",
+        lookup_expr="gte",
+        min_value=0,
+        label="Cited at least this often (OpenAlex; papers with no known count are left out)",
+    )
     arxiv_id = ArxivIdFilter(max_length=100, label="arXiv id")
     doi = DoiFilter(max_length=300, label="DOI")
     ordering = django_filters.ChoiceFilter(
@@ -150,6 +160,11 @@ class PaperFilterSet(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(doi__isnull=not value)
+
+    def filter_has_code(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        return queryset.exclude(code_url="") if value else queryset.filter(code_url="")
 
     def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset  # applied last, in filter_queryset, once the search has annotated

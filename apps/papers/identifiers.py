@@ -55,3 +55,12 @@ def normalize_doi(text: str | None) -> str | None:
     if match is None:
         return None
     return match.group(0).rstrip(".,;").lower()
+
+
+ARXIV_DOI_PREFIX = "10.48550/arxiv."
+
+
+def is_arxiv_doi(doi: str | None) -> bool:
+    """Whether a (normalised) DOI is one arXiv registered for a preprint: it names the same
+    paper as the arXiv id, and a venue's DOI is the better one to keep."""
+    return bool(doi) and doi.lower().startswith(ARXIV_DOI_PREFIX)  # type: ignore[union-attr]

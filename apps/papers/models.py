@@ -180,6 +180,10 @@ class Paper(FoldedKeyModel, CuratedModel):
         null=True, blank=True, help_text="Referenced works that are not papers of sellm."
     )
     enriched_at = models.DateTimeField(null=True, blank=True, help_text="Last OpenAlex enrichment.")
+    curator_note = models.TextField(
+        blank=True,
+        help_text="Why the paper is in sellm and where it sits, in the curators' own words.",
+    )
     record_incomplete = models.BooleanField(
         default=False,
         db_index=True,
@@ -256,6 +260,11 @@ class Paper(FoldedKeyModel, CuratedModel):
     @property
     def arxiv_url(self) -> str:
         return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def arxiv_pdf_url(self) -> str:
+        """arXiv's PDF of the latest version (sellm links to it; it never serves PDFs)."""
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else ""
 
     @property
     def doi_url(self) -> str:

@@ -44,6 +44,9 @@ class PaperRecord:
     categories: list[str] = field(default_factory=list)
     journal_ref: str = ""
     venue: str = ""
+    kind: str = ""
+    code_url: str = ""
+    curator_note: str = ""
     comment: str = ""
     license: str = ""
     bibtex_key: str = ""

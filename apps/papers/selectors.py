@@ -8,7 +8,7 @@ from django.db.models.functions import RowNumber
 
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
-from apps.papers.models import Paper, Placement
+from apps.papers.models import Citation, Paper, Placement
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 STATS_GROUPS = ("phase", "challenge", "direction", "year")
@@ -194,3 +194,32 @@ def taxonomy_paper_counts() -> dict[str, dict[int, int]]:
         )
         counts[level] = dict(rows)
     return counts
+
+
+CITATION_LIST_LIMIT = 50
+
+
+def citation_neighbours(
+    paper: Paper, papers: QuerySet[Paper], *, limit: int = CITATION_LIST_LIMIT
+) -> dict[str, tuple[list[Paper], int]]:
+    """The papers of `papers` that `paper` cites ("references") and that cite it
+    ("cited_by"), newest first, at most `limit` each, with each list's full length.
+
+    Two queries however many citations (a window function counts the whole list beside the
+    rows shown); the rows carry what a short list shows (title, year, authors as one string).
+    """
+    lookups = {
+        "references": Citation.objects.filter(citing=paper, cited=OuterRef("pk")),
+        "cited_by": Citation.objects.filter(cited=paper, citing=OuterRef("pk")),
+    }
+    found: dict[str, tuple[list[Paper], int]] = {}
+    for name, links in lookups.items():
+        rows = (
+            papers.filter(Exists(links))
+            .only("pk", "title", "year", "author_names", "published_at", "status")
+            .annotate(total=Window(Count("pk")))
+            .order_by("-published_at", "-id")
+        )
+        shown: list[Paper] = list(rows[:limit])
+        found[name] = (shown, int(getattr(shown[0], "total", 0)) if shown else 0)
+    return found

@@ -14,15 +14,20 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from apps.core.views import public_page
 from apps.papers.bibtex import bibtex_entry, citation_key, write_bibtex
+from apps.papers.csl import write_csl_json
 from apps.papers.filtersets import PaperFilterSet
+from apps.papers.metadata import description, highwire_tags, json_ld
 from apps.papers.models import Author, Authorship, Paper
+from apps.papers.ris import write_ris
 from apps.papers.selectors import (
     category_counts,
+    citation_neighbours,
     newest_papers,
     paper_counts,
     papers_visible_to,
@@ -47,12 +52,16 @@ CARRIED_PARAMETERS = (
     "arxiv_id",
     "doi",
     "status",
+    "kind",
+    "has_code",
+    "cited_by_min",
 )
 SORTS = [
     ("relevance", "Relevance"),
     ("-published", "Newest first"),
     ("published", "Oldest first"),
     ("title", "Title, A to Z"),
+    ("-cited_by_count", "Most cited first"),
 ]
 BIBTEX_CHUNK = 500
 
@@ -215,25 +224,50 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     return render(request, "papers/paper_list.html", context)
 
 
+# Downloads of any list (the list's filters) and of one paper: (writer, content type, suffix).
+EXPORTS = {
+    "bibtex": (write_bibtex, "application/x-bibtex", "bib"),
+    "ris": (write_ris, "application/x-research-info-systems", "ris"),
+    "csljson": (write_csl_json, "application/vnd.citationstyles.csl+json", "json"),
+}
+
+
+def _export(papers: Iterable[Paper], fmt: str, name: str) -> StreamingHttpResponse:
+    writer, content_type, suffix = EXPORTS[fmt]
+    response = StreamingHttpResponse(
+        _encode(writer(papers), separator="" if fmt == "csljson" else "\n"),
+        content_type=f"{content_type}; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{suffix}"'
+    return response
+
+
 @require_safe
-def paper_bibtex(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
-    """Every paper the same filters select, as a streamed .bib file."""
+def paper_export(request: HttpRequest, fmt: str = "bibtex") -> HttpResponse | StreamingHttpResponse:
+    """Every paper the same filters select, streamed as a .bib, .ris or CSL-JSON file."""
     filterset = PaperFilterSet(request.GET, queryset=papers_visible_to(request.user))
     if not filterset.is_valid():
         message = "Cannot export these results:\n" + "\n".join(filter_errors(filterset))
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
     papers = filterset.qs.for_list().iterator(chunk_size=BIBTEX_CHUNK)
-    response = StreamingHttpResponse(
-        _encode(write_bibtex(papers)), content_type="application/x-bibtex; charset=utf-8"
-    )
-    stamp = timezone.now().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="sellm-papers-{stamp}.bib"'
-    return response
+    return _export(papers, fmt, f"sellm-papers-{timezone.now().strftime('%Y%m%d')}")
 
 
-def _encode(entries: Iterable[str]) -> Iterable[bytes]:
+paper_bibtex = paper_export  # the list's BibTeX download (URL name "bibtex")
+
+
+@require_safe
+def paper_export_one(request: HttpRequest, pk: int, fmt: str) -> StreamingHttpResponse:
+    """One paper as a .bib, .ris or CSL-JSON file (what its page shows under "Cite")."""
+    paper = papers_visible_to(request.user).for_list().filter(pk=pk).first()  # type: ignore[attr-defined]
+    if paper is None:
+        raise Http404(f"There is no paper with id {pk} in the knowledge base.")
+    return _export([paper], fmt, citation_key(paper))
+
+
+def _encode(entries: Iterable[str], separator: str = "\n") -> Iterable[bytes]:
     for entry in entries:
-        yield (entry + "\n").encode("utf-8")
+        yield (entry + separator).encode("utf-8")
 
 
 @public_page
@@ -248,12 +282,21 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     categories = sorted(
         paper.categories.all(), key=lambda c: (c.code != paper.primary_category, c.code)
     )
+    authors = [authorship.author.name for authorship in paper.authorships.all()]
+    page_url = request.build_absolute_uri(reverse("papers:detail", args=[paper.pk]))
+    neighbours = citation_neighbours(paper, papers)
     context = {
         "paper": paper,
         "placements": placements,
         "categories": categories,
         "bibtex": bibtex_entry(paper, citation_key(paper)),
         "related": related_papers(paper, papers, limit=8),
+        "highwire_tags": highwire_tags(paper, authors, page_url),
+        "json_ld": json_ld(paper, authors, page_url),
+        "description": description(paper, authors),
+        "references": neighbours["references"],
+        "cited_by": neighbours["cited_by"],
+        "export_query": f"id={paper.pk}",
     }
     return render(request, "papers/paper_detail.html", context)
 

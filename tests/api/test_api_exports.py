@@ -7,6 +7,7 @@ import bibtexparser
 import pytest
 from django.http import StreamingHttpResponse
 
+from apps.papers.bibtex import display_text
 from apps.papers.models import Paper, Placement
 from tests.api.helpers import body
 from tests.factories import CategoryFactory, PaperFactory, PhaseFactory, PlacementFactory
@@ -55,7 +56,10 @@ def parsed_bibtex(text: str) -> dict[str, dict[str, str]]:
     library = bibtexparser.parse_string(text)
     assert library.failed_blocks == []
     return {
-        entry.fields_dict["title"].value: {k.lower(): f.value for k, f in entry.fields_dict.items()}
+        # keyed by the title as read (protective braces such as {LLM} are invisible)
+        display_text(entry.fields_dict["title"].value): {
+            k.lower(): f.value for k, f in entry.fields_dict.items()
+        }
         | {"_type": entry.entry_type, "_key": entry.key}
         for entry in library.entries
     }

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from apps.papers.models import Authorship, Paper, Placement
+from apps.papers.models import Authorship, Citation, Paper, Placement
 from apps.papers.records import AuthorRecord, PaperRecord
 from apps.papers.services import paper_upsert
 from tests.api.helpers import ids
@@ -537,9 +537,16 @@ def test_the_fast_paper_rendering_equals_drfs_generic_rendering(rf):
         curator_edited_fields=["title"],
         revised_at=datetime(2024, 3, 4, 5, 6, 7, tzinfo=UTC),
         venue="ICSE",
+        kind=Paper.Kind.TOOL,
+        code_url="https://example.org/code",
+        cited_by_count=3,
+        cited_by_as_of=datetime(2026, 11, 30, tzinfo=UTC).date(),
+        references_outside=4,
     )
     paper.categories.add(CategoryFactory(code="cs.SE"))
     PlacementFactory(paper=paper, challenge=ChallengeFactory())
+    Citation.objects.create(citing=paper, cited=PaperFactory())
+    Citation.objects.create(citing=PaperFactory(), cited=paper)
     request = Request(rf.get("/api/v1/papers/"))
     found = search_papers(Paper.objects.filter(pk=paper.pk), "lovelace").get()
     attach_relations([found], user=request.user, request=request)
@@ -550,6 +557,8 @@ def test_the_fast_paper_rendering_equals_drfs_generic_rendering(rf):
     assert serializer.data == generic
     assert generic["relevance"] > 0
     assert generic["arxiv_versions"][1] == {"version": 2, "date": None}
+    assert generic["cited_by_as_of"] == "2026-11-30"
+    assert len(generic["references"]) == len(generic["cited_by"]) == 1
     assert set(generic) == set(PaperSerializer._declared_fields)
 
 

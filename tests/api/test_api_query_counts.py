@@ -1,5 +1,6 @@
 """Every list endpoint runs as many queries for 50 rows as for 5 (N+1 is a failure)."""
 
+import datetime
 from collections.abc import Callable
 
 import pytest
@@ -7,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.papers.models import Paper, Placement
+from apps.papers.models import Citation, Paper, Placement
 from tests.api.helpers import body
 from tests.factories import (
     CategoryFactory,
@@ -24,12 +25,27 @@ pytestmark = pytest.mark.django_db
 
 
 def rich_papers(count: int) -> None:
-    """Papers with several authors, categories and placements (accepted and suggested)."""
+    """Papers with several authors, categories, placements (accepted and suggested) and
+    citation links both ways (to a hub paper, and to a hidden one)."""
     phase = PhaseFactory()
     challenge = ChallengeFactory(phase=phase)
     direction = ResearchDirectionFactory(phase=phase, challenges=[challenge])
-    for _ in range(count):
-        paper = PaperFactory(authors=3, title="Testing language models")
+    hub = Paper.objects.included().order_by("pk").first()
+    hidden = Paper.objects.filter(status=Paper.Status.INBOX).first()
+    for i in range(count):
+        paper = PaperFactory(
+            authors=3,
+            title="Testing language models",
+            kind=Paper.Kind.BENCHMARK,
+            code_url="https://example.org/code",
+            cited_by_count=10 + i,
+            cited_by_as_of=datetime.date(2026, 11, 30),
+        )
+        if hub is not None:
+            Citation.objects.create(citing=paper, cited=hub)
+            Citation.objects.create(citing=hub, cited=paper)
+        if hidden is not None:
+            Citation.objects.create(citing=paper, cited=hidden)
         paper.categories.add(CategoryFactory(code="cs.SE"), CategoryFactory(code="cs.LG"))
         PlacementFactory(paper=paper, challenge=challenge)
         PlacementFactory(paper=paper, direction=direction)
@@ -84,6 +100,13 @@ CASES: dict[str, tuple[Callable[[int], None], str, dict, str]] = {
     "papers-fields": (rich_papers, "/api/v1/papers/", {"fields": "id,authors"}, "anon"),
     "papers-bibtex": (rich_papers, "/api/v1/papers/", {"format": "bibtex"}, "anon"),
     "papers-csljson": (rich_papers, "/api/v1/papers/", {"format": "csljson"}, "curator"),
+    "papers-ris": (rich_papers, "/api/v1/papers/", {"format": "ris"}, "anon"),
+    "papers-records": (
+        rich_papers,
+        "/api/v1/papers/",
+        {"kind": "benchmark", "has_code": "true", "cited_by_min": 1, "ordering": "-cited_by_count"},
+        "anon",
+    ),
     "placements": (rich_papers, "/api/v1/placements/", {}, "anon"),
     "placements-curator": (rich_papers, "/api/v1/placements/", {}, "curator"),
     "authors": (rich_papers, "/api/v1/authors/", {}, "anon"),
@@ -136,6 +159,8 @@ def test_detail_pages_with_nested_lists_do_not_grow(anon):
         other = PaperFactory()
         other.authorships.create(author=author, position=5)
         PlacementFactory(paper=paper, phase=PhaseFactory())
+        Citation.objects.create(citing=paper, cited=other)
+        Citation.objects.create(citing=other, cited=paper)
     many = [count(f"/api/v1/authors/{author.pk}/"), count(f"/api/v1/papers/{paper.pk}/")]
 
     assert many == few

@@ -73,8 +73,9 @@ def test_every_parameter_is_documented(schema):
 
     filters = {"phase", "challenge", "direction", "year", "year_min", "year_max", "author"}
     filters |= {"category", "source", "status", "has_doi", "arxiv_id", "doi", "q", "ordering"}
+    filters |= {"kind", "has_code", "cited_by_min"}
     assert filters | {"page", "page_size", "cursor", "fields", "format"} <= set(papers)
-    assert papers["format"]["schema"]["enum"] == ["bibtex", "csljson", "json"]
+    assert papers["format"]["schema"]["enum"] == ["bibtex", "csljson", "json", "ris"]
     assert papers["page_size"]["schema"]["maximum"] == 200
     assert "relevance" in papers["ordering"]["schema"]["enum"]
     stats = {p["name"] for p in schema["paths"]["/api/v1/stats/"]["get"]["parameters"]}

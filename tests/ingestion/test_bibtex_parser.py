@@ -146,7 +146,7 @@ def test_identifier_details() -> None:
     assert doi.bibtex_fields["doi"] == "https://doi.org/10.1145/ABC.DEF"
     arxiv_doi = entries["arxivdoi2024"].record
     assert arxiv_doi is not None
-    assert arxiv_doi.doi is None  # arXiv's DOI names the preprint; the column is for the venue's
+    assert arxiv_doi.doi == "10.48550/arxiv.2402.00004"  # kept (a venue's DOI replaces it later)
     assert arxiv_doi.bibtex_fields["doi"] == "10.48550/arXiv.2402.00004"
 
 

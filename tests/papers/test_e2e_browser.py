@@ -13,6 +13,7 @@ from pathlib import Path
 
 import bibtexparser
 import pytest
+import rispy
 from django.core.cache import cache
 from playwright.sync_api import expect
 
@@ -47,6 +48,7 @@ class Site:
 
     url: str
     challenge_count: int
+    survey_paper: int = 0  # the survey's own paper (arXiv 2506.23762)
 
 
 @pytest.fixture
@@ -59,9 +61,9 @@ def site(survey, live_server) -> Site:  # type: ignore[no-untyped-def]
         title=LATEX_TITLE,
         abstract=r"We measure agents with $\epsilon$-bounded error on unseen tasks.",
         authors=["Ada Lovelace", "Alan Turing", "Grace Hopper"],
-        arxiv_id="2406.12045",
+        arxiv_id="2912.41045",  # 2912: a month no real arXiv id (or seed paper) has
         year=2024,
-        doi="10.48550/arxiv.2406.12045",
+        doi="10.48550/arxiv.2912.41045",
     )
     rich.categories.add(CategoryFactory(code="cs.SE"), CategoryFactory(code="cs.CL"))
     papers = [rich, *Paper.objects.included().filter(title__icontains="contamination")]
@@ -75,7 +77,11 @@ def site(survey, live_server) -> Site:  # type: ignore[no-untyped-def]
     assert len(papers) >= 4
     # Facts the tests check pages against, read now: once Playwright's event loop runs, this
     # thread must not touch the ORM.
-    return Site(url=live_server.url, challenge_count=Challenge.objects.count())
+    return Site(
+        url=live_server.url,
+        challenge_count=Challenge.objects.count(),
+        survey_paper=Paper.objects.get(arxiv_id="2506.23762").pk,
+    )
 
 
 @pytest.fixture
@@ -173,7 +179,7 @@ def test_browse_from_home_to_a_phase_a_challenge_and_a_paper(browser, site: Site
     assert page.locator("h1").inner_text() == "τBench: contamination-free evaluation of LLM agents"
     assert "ϵ-bounded error" in page.locator(".abstract").inner_text()
     assert page.get_by_role("link", name="arXiv abstract page").get_attribute("href") == (
-        "https://arxiv.org/abs/2406.12045"
+        "https://arxiv.org/abs/2912.41045"
     )
     assert page.locator("#bibtex-entry").inner_text().startswith("@misc{lovelace2024")
     assert page.get_by_role("button", name="Copy BibTeX").is_visible()  # JS enhancement on
@@ -186,6 +192,37 @@ def test_browse_from_home_to_a_phase_a_challenge_and_a_paper(browser, site: Site
 
     assert errors == []
     assert all(url.startswith(site.url) for url in requests), "every asset is served by sellm"
+    context.close()
+
+
+def test_a_reference_manager_reads_the_survey_page_and_its_ris(browser, site: Site, shots) -> None:  # type: ignore[no-untyped-def]
+    """What the Zotero connector reads in the browser: the citation_* tags of the rendered
+    page (every author, in order), and the RIS download behind the page's link."""
+    context, page, requests, errors = open_page(
+        browser, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    five = ["Hongzhou Rao", "Yanjie Zhao", "Xinyi Hou", "Shenao Wang", "Haoyu Wang"]
+
+    page.goto(f"{site.url}/papers/{site.survey_paper}/")
+    tags = page.evaluate(
+        "[...document.querySelectorAll('meta[name^=citation_]')].map(m => [m.name, m.content])"
+    )
+    assert [content for name, content in tags if name == "citation_author"] == five
+    assert ["citation_arxiv_id", "2506.23762"] in tags
+    assert ["citation_publication_date", "2025/06/30"] in tags
+    assert page.locator(".authors a").all_inner_texts() == five
+    assert page.locator(".badge-kind").inner_text() == "Survey"
+    assert "source of this taxonomy" in page.locator(".curator-note").inner_text()
+    shots.take(page, "survey-paper")
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="RIS").click()
+    record = rispy.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))[0]
+    assert record["authors"] == [f"{n.split()[1]}, {n.split()[0]}" for n in five]
+    assert record["type_of_reference"] == "UNPB"  # a preprint
+
+    assert errors == []
+    assert all(url.startswith(site.url) for url in requests)
     context.close()
 
 

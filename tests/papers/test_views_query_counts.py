@@ -90,6 +90,9 @@ PAGES = {
     "feed-phase": lambda c: f"/feeds/phases/{c.phase.slug}/",
     "feed-challenge": lambda c: f"/feeds/challenges/{c.challenges[0].slug}/",
     "bibtex": lambda c: "/papers/bibtex/?phase=testing",
+    "ris": lambda c: "/papers/ris/?phase=testing",
+    "csljson": lambda c: "/papers/csl-json/?phase=testing",
+    "paper-ris": lambda c: f"/papers/{c.papers[0].pk}/ris/",
 }
 
 

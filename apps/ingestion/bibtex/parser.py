@@ -484,8 +484,8 @@ def _arxiv_id(fields: dict[str, str], notes: list[str]) -> str | None:
 def _doi(fields: dict[str, str], notes: list[str]) -> str | None:
     written = fields.get("doi", "").strip()
     if written:
-        if _ARXIV_DOI.match(written):
-            return None  # arXiv's own DOI: the paper is the preprint, its DOI stays a field
+        # arXiv's own DOI (10.48550/arXiv.…) is kept too: until a venue's DOI replaces it
+        # (see `paper_upsert_many`), it is the paper's DOI for citation managers.
         doi = normalize_doi(written)
         if doi is None or len(doi) > 255:
             notes.append(f"DOI {written[:80]!r} is not a DOI: kept as a field only")

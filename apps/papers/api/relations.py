@@ -11,10 +11,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import F
 
 from apps.core.api.fields import UrlTemplate
-from apps.papers.models import Authorship, Paper
-from apps.papers.selectors import placements_visible_to
+from apps.papers.models import Authorship, Citation, Paper
+from apps.papers.selectors import papers_visible_to, placements_visible_to
 
 PLACEMENT_COLUMNS = (
     "paper_id",
@@ -40,10 +41,12 @@ def attach_relations(
     authors: bool = True,
     placements: bool = True,
     categories: bool = True,
+    citations: bool = True,
 ) -> None:
-    """Set `author_rows`, `placement_rows` and `category_codes` on each paper (the ones
-    asked for). Placements are those `user` may see: accepted ones for the public, all for
-    curators."""
+    """Set `author_rows`, `placement_rows`, `category_codes`, `reference_rows` and
+    `cited_by_rows` on each paper (the ones asked for). Placements and cited or citing papers
+    are those `user` may see: accepted placements and included papers for the public, all
+    for curators."""
     ids = [paper.pk for paper in papers]
     if not ids:
         return
@@ -60,6 +63,43 @@ def attach_relations(
             codes[paper_id].append(code)
         for paper in papers:
             paper.category_codes = codes.get(paper.pk, [])
+    if citations:
+        _attach_citations(papers, ids, user, request)
+
+
+def _attach_citations(
+    papers: Sequence[Paper],
+    ids: list[int],
+    user: AbstractBaseUser | AnonymousUser,
+    request: object | None,
+) -> None:
+    """Both directions in one query each, as brief paper rows (newest first)."""
+    url = UrlTemplate("api:paper-detail", request)
+    visible = papers_visible_to(user).order_by().values("pk")
+    for attribute, own, other in (
+        ("reference_rows", "citing", "cited"),
+        ("cited_by_rows", "cited", "citing"),
+    ):
+        rows: dict[int, list[dict]] = defaultdict(list)
+        links = (
+            Citation.objects.filter(**{f"{own}_id__in": ids, f"{other}__in": visible})
+            .order_by(
+                f"{own}_id", F(f"{other}__published_at").desc(nulls_last=True), f"-{other}_id"
+            )
+            .values_list(
+                f"{own}_id",
+                f"{other}_id",
+                f"{other}__title",
+                f"{other}__year",
+                f"{other}__arxiv_id",
+            )
+        )
+        for paper_id, pk, title, year, arxiv_id in links:
+            rows[paper_id].append(
+                {"id": pk, "url": url(pk), "title": title, "year": year, "arxiv_id": arxiv_id}
+            )
+        for paper in papers:
+            setattr(paper, attribute, rows.get(paper.pk, []))
 
 
 def _attach_authors(papers: Sequence[Paper], ids: list[int], request: object | None) -> None:

@@ -1,4 +1,4 @@
-"""Export formats of the paper list and detail: BibTeX and CSL-JSON.
+"""Export formats of the paper list and detail: BibTeX, CSL-JSON and RIS.
 
 They are streamed (`StreamingHttpResponse` over a chunked queryset iterator) by
 `PaperViewSet`, never built in memory, so a 100,000-paper export holds one chunk at a time.
@@ -11,6 +11,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from apps.papers.bibtex import write_bibtex
 from apps.papers.csl import write_csl_json
 from apps.papers.models import Paper
+from apps.papers.ris import write_ris
 
 
 class ExportRenderer(BaseRenderer):
@@ -49,3 +50,15 @@ class CSLJSONRenderer(ExportRenderer):
 
     def stream(self, papers: Iterable[Paper]) -> Iterator[str]:
         return write_csl_json(papers)
+
+
+class RISRenderer(ExportRenderer):
+    """RIS records (`?format=ris` or `Accept: application/x-research-info-systems`), as
+    EndNote, Zotero and Mendeley import them."""
+
+    media_type = "application/x-research-info-systems"
+    format = "ris"
+    extension = "ris"
+
+    def stream(self, papers: Iterable[Paper]) -> Iterator[str]:
+        return write_ris(papers)

@@ -89,6 +89,12 @@ class CategoryCodesField(AttachedField):
     """The paper's category codes."""
 
 
+@extend_schema_field(PaperBriefSerializer(many=True))
+class CitationsField(AttachedField):
+    """Papers of sellm this one cites (`references`) or that cite it (`cited_by`), the ones
+    the user may see, newest first."""
+
+
 class ArxivVersionSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     date = serializers.DateTimeField(allow_null=True)
@@ -115,9 +121,37 @@ class PaperSerializer(SelectableFieldsSerializer):
     arxiv_url = serializers.CharField(read_only=True)
     doi = serializers.CharField(read_only=True, allow_null=True)
     doi_url = serializers.CharField(read_only=True)
+    pdf_url = serializers.CharField(
+        source="arxiv_pdf_url", read_only=True, help_text="arXiv's PDF (empty without arXiv id)."
+    )
     primary_category = serializers.CharField(read_only=True)
     categories = CategoryCodesField("category_codes")
     venue = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(
+        choices=[("", "not known"), *Paper.Kind.choices],
+        read_only=True,
+        help_text="What the paper is; empty when not known.",
+    )
+    code_url = serializers.CharField(read_only=True, help_text="The paper's own repository.")
+    oa_url = serializers.CharField(read_only=True, help_text="An open-access copy (OpenAlex).")
+    curator_note = serializers.CharField(
+        read_only=True, help_text="Why the paper is in sellm, in the curators' words."
+    )
+    openalex_id = serializers.CharField(read_only=True, allow_null=True)
+    cited_by_count = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Citations (OpenAlex); null when not known."
+    )
+    cited_by_as_of = serializers.DateField(
+        read_only=True, allow_null=True, help_text="When `cited_by_count` was read."
+    )
+    references_outside = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Referenced works that are not in sellm."
+    )
+    references = CitationsField("reference_rows")
+    cited_by = CitationsField("cited_by_rows")
+    record_incomplete = serializers.BooleanField(
+        read_only=True, help_text="Facts are missing or unconfirmed until the next refresh."
+    )
     journal_ref = serializers.CharField(read_only=True)
     comment = serializers.CharField(read_only=True)
     license = serializers.CharField(read_only=True)
@@ -167,6 +201,11 @@ def _relevance(paper: Paper, url: object) -> float | None:
     return None if relevance is None else round(float(relevance), 6)
 
 
+def _attached(attribute: str) -> Callable[[Paper, UrlTemplate], object]:
+    """Rows `attach_relations` set on the paper under `attribute`."""
+    return lambda paper, url: getattr(paper, attribute)
+
+
 # One getter per field of PaperSerializer, in its order (checked at import below).
 _PAPER_GETTERS: dict[str, Callable[[Paper, UrlTemplate], object]] = {
     "id": lambda p, url: p.pk,
@@ -185,9 +224,21 @@ _PAPER_GETTERS: dict[str, Callable[[Paper, UrlTemplate], object]] = {
     "arxiv_url": lambda p, url: p.arxiv_url,
     "doi": lambda p, url: p.doi,
     "doi_url": lambda p, url: p.doi_url,
+    "pdf_url": lambda p, url: p.arxiv_pdf_url,
     "primary_category": lambda p, url: p.primary_category,
     "categories": lambda p, url: p.category_codes,
     "venue": lambda p, url: p.venue,
+    "kind": lambda p, url: p.kind,
+    "code_url": lambda p, url: p.code_url,
+    "oa_url": lambda p, url: p.oa_url,
+    "curator_note": lambda p, url: p.curator_note,
+    "openalex_id": lambda p, url: p.openalex_id,
+    "cited_by_count": lambda p, url: p.cited_by_count,
+    "cited_by_as_of": lambda p, url: p.cited_by_as_of.isoformat() if p.cited_by_as_of else None,
+    "references_outside": lambda p, url: p.references_outside,
+    "references": _attached("reference_rows"),
+    "cited_by": _attached("cited_by_rows"),
+    "record_incomplete": lambda p, url: p.record_incomplete,
     "journal_ref": lambda p, url: p.journal_ref,
     "comment": lambda p, url: p.comment,
     "license": lambda p, url: p.license,

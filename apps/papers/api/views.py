@@ -17,7 +17,12 @@ from rest_framework.response import Response
 from apps.core.api.fields import FieldSelectionMixin, ReadWriteSerializersMixin
 from apps.papers.api.filtersets import AuthorFilterSet, PlacementFilterSet
 from apps.papers.api.relations import attach_relations
-from apps.papers.api.renderers import BibTeXRenderer, CSLJSONRenderer, ExportRenderer
+from apps.papers.api.renderers import (
+    BibTeXRenderer,
+    CSLJSONRenderer,
+    ExportRenderer,
+    RISRenderer,
+)
 from apps.papers.api.serializers import (
     AuthorDetailSerializer,
     AuthorSerializer,
@@ -65,9 +70,11 @@ CSL_ITEMS = {
 EXPORT_SCHEMAS = {
     BibTeXRenderer.media_type: {"type": "string", "description": "BibTeX entries, streamed."},
     CSLJSONRenderer.media_type: CSL_ITEMS,
+    RISRenderer.media_type: {"type": "string", "description": "RIS records, streamed."},
 }
 EXPORT_NOTE = (
-    " With `format=bibtex` or `format=csljson` (or the matching Accept header) the answer is "
+    " With `format=bibtex`, `format=csljson` or `format=ris` (or the matching Accept header) "
+    "the answer is "
     "every matching paper, streamed in that format, without paging."
 )
 
@@ -78,7 +85,10 @@ EXPORT_NOTE = (
         description="Filters combine (AND); a taxonomy filter repeated or comma-separated "
         "matches any of its values (OR). `q` is full-text search over title, authors and "
         'abstract (websearch syntax on PostgreSQL: "phrases", -exclusions, or).' + EXPORT_NOTE,
-        parameters=[OpenApiParameter("has_doi", bool, description="Has a DOI (true/false).")],
+        parameters=[
+            OpenApiParameter("has_doi", bool, description="Has a DOI (true/false)."),
+            OpenApiParameter("has_code", bool, description="Links to its own code (true/false)."),
+        ],
         responses={200: PaperSerializer(many=True)},
     ),
     retrieve=extend_schema(
@@ -115,7 +125,7 @@ class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.Mode
     write_serializer_class = PaperWriteSerializer
     filterset_class = PaperFilterSet
     throttle_search_params = ("q",)
-    export_renderer_classes = (BibTeXRenderer, CSLJSONRenderer)
+    export_renderer_classes = (BibTeXRenderer, CSLJSONRenderer, RISRenderer)
     export_response_schemas = EXPORT_SCHEMAS  # for the OpenAPI schema
 
     def get_renderers(self) -> list:
@@ -149,6 +159,7 @@ class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.Mode
             authors=self.wants("authors"),
             placements=self.wants("placements"),
             categories=self.wants("categories"),
+            citations=self.wants("references") or self.wants("cited_by"),
         )
         return papers
 

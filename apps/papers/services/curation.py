@@ -165,16 +165,18 @@ def placement_add(
     origin: str,
     confidence: float | None = None,
     evidence: str = "",
+    accepted: bool | None = None,
 ) -> tuple[Placement, bool]:
     """A machine (survey seed, suggestion service) proposes a placement.
 
-    Survey placements start accepted, suggestions pending. An existing placement for the same
-    target — whatever a curator decided about it — is left alone. Returns (placement, created).
+    Survey placements start accepted, suggestions pending (unless `accepted` says). An
+    existing placement for the same target — whatever a curator decided about it — is left
+    alone. Returns (placement, created).
     """
     existing = Placement.objects.filter(**_placement_lookup(paper, target)).first()
     if existing is not None:
         return existing, False
-    accepted = origin == Placement.Origin.SURVEY
+    accepted = origin == Placement.Origin.SURVEY if accepted is None else accepted
     placement = Placement(
         paper=paper,
         origin=origin,
@@ -257,13 +259,15 @@ def placement_edit(*, placement: Placement, data: dict, actor: Actor) -> Placeme
 
 @dataclass(frozen=True, slots=True)
 class PlacementProposal:
-    """One placement a machine proposes (see `placement_add`)."""
+    """One placement a machine proposes (see `placement_add`). `accepted` overrides the
+    origin's default review state (curators' own seed placements arrive accepted)."""
 
     paper_id: int
     target: Target
     origin: str
     confidence: float | None = None
     evidence: str = ""
+    accepted: bool | None = None
 
 
 def _proposal_key(paper_id: int, target: Target) -> tuple:
@@ -281,9 +285,9 @@ def placement_add_many(*, proposals: Sequence[PlacementProposal]) -> int:
 
     Same rules: an existing placement for the same paper and target — whatever a curator
     decided about it — is left alone (so is a repeat within `proposals`); survey placements
-    start accepted, others pending. Returns how many were created; calling twice creates
-    nothing the second time. If a concurrent writer adds one of the same placements first,
-    the batch falls back to `placement_add` one by one.
+    start accepted, others pending (unless a proposal says). Returns how many were created;
+    calling twice creates nothing the second time. If a concurrent writer adds one of the
+    same placements first, the batch falls back to `placement_add` one by one.
     """
     if not proposals:
         return 0
@@ -307,7 +311,11 @@ def placement_add_many(*, proposals: Sequence[PlacementProposal]) -> int:
         if proposal.confidence is not None and not 0 <= proposal.confidence <= 1:
             raise ApplicationError(f"confidence {proposal.confidence} is outside 0..1")
         taken.add(key)
-        accepted = proposal.origin == Placement.Origin.SURVEY
+        accepted = (
+            proposal.origin == Placement.Origin.SURVEY
+            if proposal.accepted is None
+            else proposal.accepted
+        )
         rows.append(
             Placement(
                 paper_id=proposal.paper_id,
@@ -338,6 +346,7 @@ def placement_add_many(*, proposals: Sequence[PlacementProposal]) -> int:
                 origin=p.origin,
                 confidence=p.confidence,
                 evidence=p.evidence,
+                accepted=p.accepted,
             )[1]
             for p in proposals
         )

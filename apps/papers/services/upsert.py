@@ -7,8 +7,10 @@ matching rules live in one place:
    the same year and first author's family name — so a preprint and its published version
    become one paper, and duplicates within one batch merge into the first;
 2. a record with a newer arXiv version than the paper's rewrites the machine-owned fields; an
-   older version changes nothing; any other match only fills fields the paper lacks (so
-   re-running a load changes nothing);
+   older version changes nothing; any other match only fills fields the paper lacks, so
+   re-running a load changes nothing (two exceptions: a venue's DOI replaces arXiv's DOI of
+   the preprint, and a newer seed file rewrites the papers the seed itself wrote and arXiv
+   has not refreshed since — `rewrite_own`);
 3. fields named in `curator_edited_fields` are never written ("authors" guards the author
    list, "categories" the categories);
 4. a record that cannot be written is reported (label and reason) and the others still land.
@@ -33,7 +35,7 @@ from apps.core.fields import FoldedKeyField
 from apps.core.history import history_snapshot
 from apps.core.text import collapse_whitespace, fold
 from apps.papers.bibtex import generated_key, keys_taken, unique_key
-from apps.papers.identifiers import normalize_doi, parse_arxiv_id
+from apps.papers.identifiers import is_arxiv_doi, normalize_doi, parse_arxiv_id
 from apps.papers.models import Author, Authorship, Category, Paper
 from apps.papers.records import AuthorRecord, PaperRecord, VersionRecord
 
@@ -53,6 +55,9 @@ MACHINE_FIELDS = (
     "primary_category",
     "journal_ref",
     "venue",
+    "kind",
+    "code_url",
+    "curator_note",
     "comment",
     "license",
     "bibtex_type",
@@ -73,7 +78,7 @@ def _max_length(model: type[models.Model], name: str) -> int:
 
 TEXT_LIMITS = {
     name: _max_length(Paper, name)
-    for name in ("venue", "license", "primary_category", "bibtex_key", "bibtex_type")
+    for name in ("venue", "code_url", "license", "primary_category", "bibtex_key", "bibtex_type")
 }
 AUTHOR_NAME_LIMIT = _max_length(Author, "name")
 AFFILIATION_LIMIT = _max_length(Authorship, "affiliation")
@@ -169,7 +174,11 @@ def _clean(record: PaperRecord) -> PaperRecord:
         record.year = record.published_at.year
     if record.year is not None and not 1800 <= record.year <= 2200:
         raise RecordError(f"implausible year {record.year}")
-    for name in ("abstract", "journal_ref", "comment"):
+    if record.kind and record.kind not in Paper.Kind.values:
+        raise RecordError(f"unknown kind {record.kind!r}")
+    if record.code_url and not record.code_url.startswith(("https://", "http://")):
+        raise RecordError(f"code link {record.code_url!r} is not an http(s) URL")
+    for name in ("abstract", "journal_ref", "comment", "curator_note"):
         setattr(record, name, collapse_whitespace(getattr(record, name) or ""))
     for name, limit in TEXT_LIMITS.items():
         value = collapse_whitespace(getattr(record, name) or "")
@@ -256,21 +265,26 @@ def paper_upsert_many(
     source: str,
     status: str = Paper.Status.INBOX,
     actor: Actor = None,
+    rewrite_own: bool = False,
 ) -> UpsertReport:
     """Create or update one paper per record; return each record's outcome in order.
 
-    New papers get `source` and `status`. Safe to call twice with the same records: the
-    second call reports every record unchanged. One transaction per batch. If the database
-    refuses the batch (a concurrent writer created the same paper first, or a record slipped
-    past validation), it is retried once, then record by record so that only the bad record
-    fails.
+    New papers get `source` and `status`. With `rewrite_own`, a matched paper that this same
+    source created and arXiv never refreshed is rewritten like a newer version would (a newer
+    seed file corrects what an older one said); curator edits still win. Safe to call twice
+    with the same records: the second call reports every record unchanged. One transaction
+    per batch. If the database refuses the batch (a concurrent writer created the same paper
+    first, or a record slipped past validation), it is retried once, then record by record so
+    that only the bad record fails.
     """
     records = list(records)
     refusal = ""
     for attempt in (1, 2):
         try:
             with transaction.atomic():
-                return _upsert_batch(records, source=source, status=status, actor=actor)
+                return _upsert_batch(
+                    records, source=source, status=status, actor=actor, rewrite_own=rewrite_own
+                )
         except DatabaseError as error:
             refusal = str(error).strip()
             logger.warning(
@@ -283,7 +297,7 @@ def paper_upsert_many(
     report = UpsertReport()
     for record in records:
         report.outcomes += paper_upsert_many(
-            records=[record], source=source, status=status, actor=actor
+            records=[record], source=source, status=status, actor=actor, rewrite_own=rewrite_own
         ).outcomes
     return report
 
@@ -296,7 +310,12 @@ def paper_upsert(
 
 
 def _upsert_batch(
-    records: Sequence[PaperRecord], *, source: str, status: str, actor: Actor
+    records: Sequence[PaperRecord],
+    *,
+    source: str,
+    status: str,
+    actor: Actor,
+    rewrite_own: bool = False,
 ) -> UpsertReport:
     outcomes: list[UpsertOutcome] = []
     cleaned: list[PaperRecord | None] = []
@@ -329,7 +348,13 @@ def _upsert_batch(
                 outcome.action, outcome.reason = "failed", conflict
                 outcome_plans.append(None)
                 continue
-            changed = _merge(plan, record)
+            rewrite = (
+                rewrite_own
+                and not plan.is_new
+                and plan.paper.source == source
+                and plan.paper.arxiv_version is None
+            )
+            changed = _merge(plan, record, rewrite=rewrite)
             if plan.is_new:
                 notes.append(f"same paper as {plan.label or 'an earlier record'} in this batch")
             elif changed:
@@ -411,7 +436,7 @@ def _new_plan(record: PaperRecord, *, source: str, status: str, now) -> _Plan:
 def _conflict(plan: _Plan, record: PaperRecord, index: _Index) -> str:
     """Why this record cannot be merged into the paper it matched ("" when it can)."""
     paper = plan.paper
-    if record.doi and not paper.doi:
+    if record.doi and (not paper.doi or _better_doi("doi", paper, record.doi)):
         owner = index.by_doi.get(record.doi)
         if owner is not None and owner is not plan:
             return f"DOI {record.doi} belongs to another paper ({_describe(owner.paper)})"
@@ -426,8 +451,9 @@ def _describe(paper: Paper) -> str:
     return f"paper #{paper.pk}" if paper.pk else f"{paper.title[:60]!r} earlier in this batch"
 
 
-def _merge(plan: _Plan, record: PaperRecord) -> bool:
-    """Apply the record to a matched paper by the rules in the module docstring."""
+def _merge(plan: _Plan, record: PaperRecord, *, rewrite: bool = False) -> bool:
+    """Apply the record to a matched paper by the rules in the module docstring
+    (`rewrite`: the record speaks for the paper as a newer version would)."""
     paper = plan.paper
     locked = set(paper.curator_edited_fields)
     if record.arxiv_version and paper.arxiv_version and record.arxiv_version < paper.arxiv_version:
@@ -435,6 +461,7 @@ def _merge(plan: _Plan, record: PaperRecord) -> bool:
     newer = record.arxiv_version is not None and (
         paper.arxiv_version is None or record.arxiv_version > paper.arxiv_version
     )
+    primary_before = paper.primary_category
     changed: set[str] = set()
 
     def put(name: str, value: object) -> None:
@@ -453,7 +480,12 @@ def _merge(plan: _Plan, record: PaperRecord) -> bool:
         value = getattr(record, name)
         if name in locked or value in (None, ""):
             continue
-        if newer or getattr(paper, name) in (None, ""):
+        if (
+            newer
+            or rewrite
+            or getattr(paper, name) in (None, "")
+            or _better_doi(name, paper, value)
+        ):
             put(name, value)
     if "title" in changed:
         put("title_key", title_key(paper.title))
@@ -463,7 +495,8 @@ def _merge(plan: _Plan, record: PaperRecord) -> bool:
             changed.add("bibtex_fields")
 
     current = paper.author_names.split(AUTHOR_SEPARATOR) if paper.author_names else []
-    if AUTHORS not in locked and record.authors and _should_replace_authors(current, record, newer):
+    replace = rewrite or _should_replace_authors(current, record, newer)
+    if AUTHORS not in locked and record.authors and replace:
         names = AUTHOR_SEPARATOR.join(a.name for a in record.authors)
         if names != paper.author_names or newer:
             plan.authors = list(record.authors)
@@ -472,11 +505,22 @@ def _merge(plan: _Plan, record: PaperRecord) -> bool:
     if CATEGORIES not in locked and record.categories:
         if newer:
             plan.categories = list(record.categories)
+        elif not plan.is_new and (
+            not primary_before or (rewrite and primary_before != record.categories[0])
+        ):
+            # A paper without categories gains them (cheap test: categories come with a
+            # primary one); the seed corrects its own.
+            plan.categories = list(record.categories)
         elif plan.is_new:  # a duplicate inside the batch adds what the first record lacked
             known = plan.categories or []
             plan.categories = known + [c for c in record.categories if c not in known]
     plan.changed_fields |= changed
     return bool(changed)
+
+
+def _better_doi(name: str, paper: Paper, value: object) -> bool:
+    """A venue's DOI replaces arXiv's DOI of the preprint (both name the same paper)."""
+    return name == "doi" and is_arxiv_doi(paper.doi) and not is_arxiv_doi(str(value))
 
 
 def _should_replace_authors(current: list[str], record: PaperRecord, newer: bool) -> bool:

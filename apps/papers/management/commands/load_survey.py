@@ -18,7 +18,8 @@ from apps.taxonomy.services import (
 class Command(BaseCommand):
     help = (
         "Load the six lifecycle phases with their research-status topics, challenges and "
-        "directions, and the seed papers with their phase placements. Adds what is missing; "
+        "directions, and the seed papers (full records) with their phase, challenge and direction "
+        "placements; upgrades a database seeded from an older seed file. Adds what is missing; "
         "never overwrites a curator's edit; a second run changes nothing."
     )
 
@@ -42,4 +43,5 @@ class Command(BaseCommand):
         parts = [f"{kind}: {count}" for kind, count in counts.items()]
         parts.append(f"papers: {report.papers.summary()}")
         parts.append(f"placements: created={report.placements_created}")
+        parts.append(f"marked incomplete: {report.marked_incomplete}")
         self.stdout.write("; ".join(parts))
