@@ -46,14 +46,15 @@ def ingest_run_start(
     source: HarvestSource | None = None,
     total: int | None = None,
 ) -> IngestRun:
-    """Record a run of `spec` and enqueue its execution once the row is committed."""
+    """Record a run of `spec` and enqueue its execution once the row is committed; `total`
+    defaults to what the spec expects."""
     with transaction.atomic():
         run = IngestRun.objects.create(
             kind=spec.kind,
             parameters=spec.to_json(),
             requested_by=_user(requested_by),
             source=source,
-            total=total,
+            total=spec.expected() if total is None else total,
         )
         transaction.on_commit(partial(ingest_run_enqueue, run_id=run.pk))
     return run
@@ -195,7 +196,7 @@ def ingest_run_open(
         started_at=timezone.now(),
         requested_by=_user(requested_by),
         source=source,
-        total=total,
+        total=spec.expected() if total is None else total,
     )
 
 
@@ -208,8 +209,7 @@ def arxiv_ids_ingest(
     identifier; nothing is recorded then. Each call starts a new run; running the same ids
     again changes no paper.
     """
-    spec = ArxivIdsSpec(ids=tuple(ids))
-    return ingest_run_start(spec=spec, requested_by=requested_by, total=len(spec.ids))
+    return ingest_run_start(spec=ArxivIdsSpec(ids=tuple(ids)), requested_by=requested_by)
 
 
 def harvest_source_spec(*, source: HarvestSource) -> RunSpec:
@@ -280,17 +280,11 @@ def harvest_source_harvested(*, source_id: int, until: datetime) -> None:
 # --- Refresh from arXiv ----------------------------------------------------------------
 
 
-def arxiv_refresh_start(
-    *,
-    paper_ids: Iterable[int],
-    requested_by: AbstractBaseUser | None = None,
-    reason: str = "selected",
-) -> tuple[IngestRun, int]:
-    """Start a run that re-fetches the given papers from arXiv by their arXiv ids (in id_list
-    batches, politely, resumably); returns the run and how many papers were skipped for
-    having no arXiv id. The upsert never overwrites a curator's edit, and a paper the refresh
-    completes loses "record incomplete". Raises ApplicationError if none has an arXiv id.
-    Each call starts a new run; refreshing twice changes nothing the second time."""
+def arxiv_refresh_spec(
+    *, paper_ids: Iterable[int], reason: str = "selected"
+) -> tuple[ArxivRefreshSpec, int]:
+    """The refresh of the given papers (by their arXiv ids, in paper order) and how many were
+    left out for having no arXiv id. Raises ApplicationError if none has one."""
     ids = list(dict.fromkeys(paper_ids))
     arxiv_ids = [
         arxiv_id
@@ -301,9 +295,22 @@ def arxiv_refresh_start(
     ]
     if not arxiv_ids:
         raise ApplicationError("None of these papers has an arXiv id to refresh from.")
-    spec = ArxivRefreshSpec(ids=tuple(arxiv_ids), reason=reason)
-    run = ingest_run_start(spec=spec, requested_by=requested_by, total=len(spec.ids))
-    return run, len(ids) - len(arxiv_ids)
+    return ArxivRefreshSpec(ids=tuple(arxiv_ids), reason=reason), len(ids) - len(arxiv_ids)
+
+
+def arxiv_refresh_start(
+    *,
+    paper_ids: Iterable[int],
+    requested_by: AbstractBaseUser | None = None,
+    reason: str = "selected",
+) -> tuple[IngestRun, int]:
+    """Start a run that re-fetches the given papers from arXiv by their arXiv ids (id_list
+    batches, politely, resumably); returns the run and how many papers were skipped for
+    having no arXiv id. The upsert never overwrites a curator's edit, and a paper the refresh
+    completes loses "record incomplete". Raises ApplicationError if none has an arXiv id.
+    Each call starts a new run; refreshing twice changes nothing the second time."""
+    spec, skipped = arxiv_refresh_spec(paper_ids=paper_ids, reason=reason)
+    return ingest_run_start(spec=spec, requested_by=requested_by), skipped
 
 
 def arxiv_refresh_incomplete() -> IngestRun | None:

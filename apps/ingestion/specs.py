@@ -37,6 +37,10 @@ class RunSpec:
 
     kind: ClassVar[str]
 
+    def expected(self) -> int | None:
+        """How many records the run expects, when known before it starts (its `total`)."""
+        return None
+
     def to_json(self) -> dict[str, Any]:
         """The dict stored in `IngestRun.parameters` (defaults included, so a row says all)."""
         return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -112,6 +116,9 @@ class ArxivIdsSpec(RunSpec):
     def __post_init__(self) -> None:
         object.__setattr__(self, "ids", _arxiv_ids(self.ids))
 
+    def expected(self) -> int | None:
+        return len(self.ids)
+
 
 @dataclass(frozen=True)
 class ArxivRefreshSpec(RunSpec):
@@ -124,6 +131,9 @@ class ArxivRefreshSpec(RunSpec):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ids", _arxiv_ids(self.ids))
+
+    def expected(self) -> int | None:
+        return len(self.ids)
 
 
 @dataclass(frozen=True)
@@ -203,6 +213,9 @@ class BibtexSpec(RunSpec):
     def __post_init__(self) -> None:
         if isinstance(self.entries, bool) or not isinstance(self.entries, int) or self.entries < 0:
             raise SpecError("entries must be a count")
+
+    def expected(self) -> int | None:
+        return self.entries
 
 
 __all__ = [

@@ -16,10 +16,15 @@ from apps.ingestion.api.serializers import (
     HarvestSourceSerializer,
     IngestRequestSerializer,
     IngestRunSerializer,
+    RefreshRequestSerializer,
 )
 from apps.ingestion.models import HarvestSource, IngestRun
-from apps.ingestion.services import harvest_source_run, ingest_run_resume, ingest_run_start
-from apps.ingestion.specs import ArxivIdsSpec
+from apps.ingestion.services import (
+    arxiv_refresh_start,
+    harvest_source_run,
+    ingest_run_resume,
+    ingest_run_start,
+)
 
 
 class Conflict(APIException):
@@ -108,7 +113,32 @@ class IngestView(generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         payload = IngestRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        spec = payload.validated_data["spec"]
-        total = len(spec.ids) if isinstance(spec, ArxivIdsSpec) else None
-        run = ingest_run_start(spec=spec, requested_by=request.user, total=total)
+        run = ingest_run_start(spec=payload.validated_data["spec"], requested_by=request.user)
+        return _accepted(self, run)
+
+
+class RefreshView(generics.GenericAPIView):
+    """Re-fetch papers from arXiv; the run is created here and runs elsewhere (a worker, or
+    a background thread without a broker), so the request never waits on arXiv."""
+
+    serializer_class = RefreshRequestSerializer
+    permission_classes = (IsCurator,)
+    queryset = IngestRun.objects.none()
+
+    @extend_schema(
+        summary="Refresh papers from arXiv (curators)",
+        description="Starts a run that re-fetches the given papers from arXiv by their arXiv "
+        "ids, in id_list batches, and answers 202 at once with the run (its URL also in "
+        "Location). Papers without an arXiv id are left out (400 if none has one). A curator's "
+        "edits are never overwritten; a paper the refresh completes loses its "
+        '"record incomplete" mark.',
+        request=RefreshRequestSerializer,
+        responses={202: IngestRunSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        payload = RefreshRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run, _ = arxiv_refresh_start(
+            paper_ids=payload.validated_data["papers"], requested_by=request.user
+        )
         return _accepted(self, run)
