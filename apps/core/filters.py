@@ -2,13 +2,14 @@
 
 import django_filters
 from django import forms
+from django.db.models import QuerySet
 from drf_spectacular.drainage import set_override
 
 
 class CommaSeparatedChoiceField(forms.ModelMultipleChoiceField):
     """Accepts `?x=a&x=b` and `?x=a,b` alike."""
 
-    def clean(self, value: object) -> object:
+    def clean(self, value: object) -> QuerySet:
         if isinstance(value, str):
             value = [value]
         if isinstance(value, list | tuple):

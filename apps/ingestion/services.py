@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -29,8 +29,11 @@ from apps.papers.services import UpsertReport
 
 logger = logging.getLogger(__name__)
 
+# Who asked for a run: a user (anonymous and system runs record nobody).
+Actor = AbstractBaseUser | AnonymousUser | None
 
-def _user(user: AbstractBaseUser | None) -> Any:
+
+def _user(user: Actor) -> Any:
     """The user to record on a run, or None for anonymous and system runs."""
     return user if user is not None and user.is_authenticated else None
 
@@ -42,7 +45,7 @@ EXECUTE_TASK = "apps.ingestion.tasks.ingest_run_execute"
 def ingest_run_start(
     *,
     spec: RunSpec,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: Actor = None,
     source: HarvestSource | None = None,
     total: int | None = None,
 ) -> IngestRun:
@@ -183,7 +186,7 @@ def ingest_runs_recover(*, now: datetime | None = None) -> list[int]:
 def ingest_run_open(
     *,
     spec: RunSpec,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: Actor = None,
     source: HarvestSource | None = None,
     total: int | None = None,
 ) -> IngestRun:
@@ -200,9 +203,7 @@ def ingest_run_open(
     )
 
 
-def arxiv_ids_ingest(
-    *, ids: Sequence[str], requested_by: AbstractBaseUser | None = None
-) -> IngestRun:
+def arxiv_ids_ingest(*, ids: Sequence[str], requested_by: Actor = None) -> IngestRun:
     """Start a run that adds (or refreshes) papers by arXiv id, with or without version.
 
     Raises SpecError (an ApplicationError), naming them, if any id is not an arXiv
@@ -222,9 +223,7 @@ def harvest_source_spec(*, source: HarvestSource) -> RunSpec:
     return ArxivQuerySpec(query=source.query, max=source.max_results)
 
 
-def harvest_source_run(
-    *, source: HarvestSource, requested_by: AbstractBaseUser | None = None
-) -> IngestRun | None:
+def harvest_source_run(*, source: HarvestSource, requested_by: Actor = None) -> IngestRun | None:
     """Start a harvest of `source` now, unless one is already pending or running (then None).
 
     Safe to call twice, also concurrently: the source row is locked while checking, so one
@@ -301,7 +300,7 @@ def arxiv_refresh_spec(
 def arxiv_refresh_start(
     *,
     paper_ids: Iterable[int],
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: Actor = None,
     reason: str = "selected",
 ) -> tuple[IngestRun, int]:
     """Start a run that re-fetches the given papers from arXiv by their arXiv ids (id_list

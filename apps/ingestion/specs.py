@@ -2,9 +2,8 @@
 
 A spec is built once where the request comes in (API, admin, command, schedule), validated in
 its `__post_init__`, stored on the run as JSON (`IngestRun.parameters`) and read back by the
-engine with the kind's `from_json`. Nothing else builds or reads a run's parameters, so a
-misspelt key cannot hide in one caller: every path gets the same `SpecError` for the same
-bad input.
+engine with the kind's `from_json`. Nothing else builds a run's parameters, so a misspelt
+key cannot hide in one caller: every path gets the same `SpecError` for the same bad input.
 
 To add a run kind, see "Adding a run kind" in docs/ingestion.md.
 """
