@@ -96,3 +96,22 @@ def test_a_stalled_run_can_be_resumed_a_moving_one_cannot(
     assert sent == [stuck.pk]
     moving.refresh_from_db()
     assert moving.status == IngestRun.Status.RUNNING
+
+
+def test_a_page_past_the_task_time_limit_fails_the_run_resumably(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from apps.ingestion.arxiv.runs import ArxivIdsKind
+    from apps.ingestion.tasks import ingest_run_execute
+
+    def slow(*args: object) -> None:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(ArxivIdsKind, "fetch", slow)
+    run = IngestRunFactory(cursor={"offset": 100})
+
+    ingest_run_execute(run.pk)  # as a worker calls it (not eager)
+
+    run.refresh_from_db()
+    assert (run.status, run.message) == ("failed", "a page took longer than the task time limit")
+    assert run.cursor == {"offset": 100}
