@@ -124,6 +124,7 @@ def run_execute(
 
     Safe to call again on an interrupted run, and concurrently: see the module docstring.
     """
+    passthrough: tuple[type[BaseException], ...] = (SourceUnavailableError, *interrupts)
     execution = run_open(run_id, session=session)
     if execution is None:
         return Step.FINISHED
@@ -131,7 +132,7 @@ def run_execute(
         while True:
             try:
                 step = execution.page(give_up=give_up)
-            except (SourceUnavailableError, *interrupts):
+            except passthrough:
                 raise
             except DATABASE_ERRORS as error:
                 if give_up is None:
