@@ -7,7 +7,6 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.fields import FoldedKeyField, FoldedKeyModel, FoldedKeyQuerySet
 from apps.core.models import CuratedModel, TimeStampedModel
-from apps.core.query import subquery_count
 
 
 class Category(models.Model):
@@ -25,11 +24,7 @@ class Category(models.Model):
 
 
 class AuthorQuerySet(FoldedKeyQuerySet["Author"]):
-    def with_paper_count(self) -> "AuthorQuerySet":
-        """Annotate `paper_count`: the author's included papers."""
-        return self.annotate(
-            paper_count=subquery_count(Authorship, "author", paper__status=Paper.Status.INCLUDED)
-        )
+    """Authors; `update(name=…)` recomputes `name_key` too."""
 
 
 class Author(FoldedKeyModel, CuratedModel):

@@ -4,7 +4,8 @@ from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
 from apps.ingestion.models import HarvestSource, IngestRun
-from apps.papers.identifiers import parse_arxiv_id
+from apps.ingestion.specs import ArxivIdsSpec, ArxivQuerySpec, RunSpec, SpecError
+from apps.papers.models import Paper
 
 
 class IngestRunSerializer(SelectableFieldsSerializer, serializers.ModelSerializer):
@@ -88,25 +89,41 @@ class IngestRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict) -> dict:
+        """Build the run's spec (`spec` in validated_data): the one place it is validated."""
         if ("arxiv_ids" in attrs) == ("query" in attrs):
             raise serializers.ValidationError("Give either arxiv_ids or query, not both.")
-        return attrs
+        try:
+            if "query" in attrs:
+                spec: RunSpec = ArxivQuerySpec(query=attrs["query"], max=attrs["max_results"])
+            else:
+                spec = ArxivIdsSpec(ids=tuple(attrs["arxiv_ids"]))
+        except SpecError as error:
+            field = "query" if "query" in attrs else "arxiv_ids"
+            raise serializers.ValidationError({field: [error.message]}) from error
+        return {**attrs, "spec": spec}
 
-    def validate_arxiv_ids(self, values: list[str]) -> list[str]:
-        ids, bad = [], []
-        for value in values:
-            parsed = parse_arxiv_id(value)
-            if parsed is None:
-                bad.append(value)
-                continue
-            arxiv_id, version = parsed
-            spelled = f"{arxiv_id}v{version}" if version else arxiv_id
-            if spelled not in ids:
-                ids.append(spelled)
-        if bad:
+
+class RefreshRequestSerializer(serializers.Serializer):
+    """Which papers to refresh from arXiv: their ids in sellm (papers without an arXiv id are
+    left out; at least one must have one)."""
+
+    MAX_PAPERS = 1000
+
+    papers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),  # BigAutoField
+        min_length=1,
+        max_length=MAX_PAPERS,
+        help_text="Ids of the papers to re-fetch from arXiv.",
+    )
+
+    def validate_papers(self, values: list[int]) -> list[int]:
+        ids = list(dict.fromkeys(values))
+        known = set(Paper.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = [pk for pk in ids if pk not in known]
+        if unknown:
             raise serializers.ValidationError(
-                f"Not arXiv ids: {', '.join(repr(v) for v in bad[:20])}"
-                + (f" and {len(bad) - 20} more" if len(bad) > 20 else "")
+                f"No papers with ids {', '.join(map(str, unknown[:20]))}"
+                + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
             )
         return ids
 

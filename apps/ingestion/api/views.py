@@ -16,9 +16,15 @@ from apps.ingestion.api.serializers import (
     HarvestSourceSerializer,
     IngestRequestSerializer,
     IngestRunSerializer,
+    RefreshRequestSerializer,
 )
 from apps.ingestion.models import HarvestSource, IngestRun
-from apps.ingestion.services import harvest_source_run, ingest_run_resume, ingest_run_start
+from apps.ingestion.services import (
+    arxiv_refresh_start,
+    harvest_source_run,
+    ingest_run_resume,
+    ingest_run_start,
+)
 
 
 class Conflict(APIException):
@@ -48,17 +54,20 @@ class IngestRunViewSet(FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
         return IngestRun.objects.select_related("requested_by", "source")
 
     @extend_schema(
-        summary="Resume a failed run from its cursor (curators)",
+        summary="Resume a failed or stalled run from its cursor (curators)",
         description="Queues the run again; it continues where it stopped, so nothing is "
-        "ingested twice. 409 if the run has not failed.",
+        "ingested twice. A stalled run is one pending or running that has not moved for "
+        "INGEST_STALLED_AFTER seconds (its task was lost). 409 for any other run.",
         request=None,
         responses={202: IngestRunSerializer},
     )
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         run = self.get_object()
-        if run.status != IngestRun.Status.FAILED:
-            raise Conflict(f"Only a failed run can be resumed; this one is {run.status}.")
+        if not run.is_resumable:
+            raise Conflict(
+                f"Only a failed or stalled run can be resumed; this one is {run.status}."
+            )
         return _accepted(self, ingest_run_resume(run=run))
 
 
@@ -107,11 +116,32 @@ class IngestView(generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         payload = IngestRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        asked = payload.validated_data
-        if "query" in asked:
-            kind = IngestRun.Kind.ARXIV_QUERY
-            parameters = {"query": asked["query"], "max": asked["max_results"]}
-        else:
-            kind, parameters = IngestRun.Kind.ARXIV_IDS, {"ids": asked["arxiv_ids"]}
-        run = ingest_run_start(kind=kind, parameters=parameters, requested_by=request.user)
+        run = ingest_run_start(spec=payload.validated_data["spec"], requested_by=request.user)
+        return _accepted(self, run)
+
+
+class RefreshView(generics.GenericAPIView):
+    """Re-fetch papers from arXiv; the run is created here and runs elsewhere (a worker, or
+    a background thread without a broker), so the request never waits on arXiv."""
+
+    serializer_class = RefreshRequestSerializer
+    permission_classes = (IsCurator,)
+    queryset = IngestRun.objects.none()
+
+    @extend_schema(
+        summary="Refresh papers from arXiv (curators)",
+        description="Starts a run that re-fetches the given papers from arXiv by their arXiv "
+        "ids, in id_list batches, and answers 202 at once with the run (its URL also in "
+        "Location). Papers without an arXiv id are left out (400 if none has one). A curator's "
+        "edits are never overwritten; a paper the refresh completes loses its "
+        '"record incomplete" mark.',
+        request=RefreshRequestSerializer,
+        responses={202: IngestRunSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        payload = RefreshRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run, _ = arxiv_refresh_start(
+            paper_ids=payload.validated_data["papers"], requested_by=request.user
+        )
         return _accepted(self, run)

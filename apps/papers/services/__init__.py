@@ -13,6 +13,7 @@ from apps.papers.services.authors import (
     category_save,
     paper_author_names_refresh,
 )
+from apps.papers.services.completeness import papers_mark_complete
 from apps.papers.services.curation import (
     PlacementProposal,
     paper_authors_edited,
@@ -67,6 +68,7 @@ __all__ = [
     "paper_update",
     "paper_upsert",
     "paper_upsert_many",
+    "papers_mark_complete",
     "placement_add",
     "placement_add_many",
     "placement_delete",
