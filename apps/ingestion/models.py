@@ -68,6 +68,7 @@ class IngestRun(TimeStampedModel):
         OAI_SET = "oai_set", "OAI-PMH set"
         SAVED_RESPONSE = "saved_response", "Saved arXiv response"
         BIBTEX = "bibtex", "BibTeX import"
+        OPENALEX = "openalex", "OpenAlex enrichment"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from apps.ingestion.arxiv.runs import arxiv_run_process
 from apps.ingestion.bibtex.services import bibtex_import_process
 from apps.ingestion.models import IngestRun
+from apps.ingestion.openalex.runs import openalex_run_process
 
 Processor = Callable[[IngestRun], None]
 
@@ -22,4 +23,6 @@ PROCESSORS: dict[IngestRun.Kind, Processor] = {
     IngestRun.Kind.SAVED_RESPONSE: arxiv_run_process,
     # BibTeX: one chunk of entries per transaction (see apps/ingestion/bibtex/services.py)
     IngestRun.Kind.BIBTEX: bibtex_import_process,
+    # OpenAlex: one batch of up to 50 DOIs per task (see apps/ingestion/openalex/runs.py)
+    IngestRun.Kind.OPENALEX: openalex_run_process,
 }
