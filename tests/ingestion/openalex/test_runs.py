@@ -1,0 +1,193 @@
+"""OpenAlex enrichment as a recorded run (`manage.py enrich --source openalex`), against the
+real stand-in server and on saved answers: batching, retries, unknown DOIs, citation links
+in both directions, idempotent re-runs, curators' edits."""
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from apps.ingestion.models import IngestRun
+from apps.papers.models import Citation, Paper
+from apps.papers.services import paper_update
+from tests.factories import PaperFactory
+from tests.ingestion.openalex.standin import OpenAlexStandin, list_page, work
+from tests.ingestion.standin import Scripted
+
+pytestmark = pytest.mark.django_db
+
+
+def enrich(*args: str) -> str:
+    out = io.StringIO()
+    call_command("enrich", "--source", "openalex", *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue().strip().splitlines()[-1]
+
+
+def arxiv_paper(n: int, **fields) -> Paper:  # type: ignore[no-untyped-def]
+    return PaperFactory(arxiv_id=f"2401.{n:05d}", doi=None, venue="", **fields)
+
+
+def arxiv_work(n: int, **fields) -> dict:  # type: ignore[no-untyped-def]
+    return work(n, doi=f"10.48550/arXiv.2401.{n:05d}", **fields)
+
+
+def test_papers_are_asked_fifty_dois_at_a_time_and_a_rerun_changes_nothing(  # type: ignore[no-untyped-def]
+    openalex_settings, openalex: OpenAlexStandin
+) -> None:
+    papers = [arxiv_paper(n) for n in range(1, 61)]
+    openalex.works = [arxiv_work(n, cited_by=n) for n in range(1, 59)]  # 59 and 60: unknown
+
+    first = enrich()
+    second = enrich()
+
+    assert first == "created=0 updated=58 unchanged=0 failed=2"
+    assert second == "created=0 updated=0 unchanged=58 failed=2"
+    sizes = [len(r.params["filter"].removeprefix("doi:").split("|")) for r in openalex.lookups()]
+    assert sizes == [50, 10, 50, 10]
+    run = IngestRun.objects.filter(kind="openalex").first()
+    assert run is not None
+    assert (run.status, run.total, run.seen) == ("succeeded", 60, 60)
+    assert [e["reason"] for e in run.errors] == ["OpenAlex has no work with this DOI"] * 2
+    assert f"paper #{papers[58].pk} (DOI 10.48550/arxiv.2401.00059)" == run.errors[0]["record"]
+    assert Paper.objects.get(pk=papers[9].pk).cited_by_count == 10
+    assert Paper.objects.get(pk=papers[59].pk).enriched_at is None
+
+
+def test_a_published_paper_asks_both_its_dois_and_takes_the_published_work(  # type: ignore[no-untyped-def]
+    openalex_settings, openalex: OpenAlexStandin
+) -> None:
+    paper = PaperFactory(arxiv_id="2308.10620", doi="10.1145/3695988", venue="")
+    openalex.works = [
+        work(
+            1, doi="10.48550/arXiv.2308.10620", cited_by=300, venue="arXiv", venue_type="repository"
+        ),
+        work(2, doi="10.1145/3695988", cited_by=900, venue="ACM TOSEM"),
+    ]
+
+    assert enrich("--paper", str(paper.pk)) == "created=0 updated=1 unchanged=0 failed=0"
+
+    (sent,) = openalex.lookups()
+    assert sent.params["filter"] == "doi:10.1145/3695988|10.48550/arxiv.2308.10620"
+    paper.refresh_from_db()
+    assert (paper.openalex_id, paper.cited_by_count, paper.venue) == ("W2", 900, "ACM TOSEM")
+
+
+def test_citations_appear_whichever_paper_is_enriched_first(  # type: ignore[no-untyped-def]
+    openalex_settings, openalex: OpenAlexStandin
+) -> None:
+    citing, cited, other = arxiv_paper(1), arxiv_paper(2), arxiv_paper(3)
+    openalex.works = [
+        arxiv_work(1, references=[2, 3, 9001, 9002]),  # two in the base, two outside
+        arxiv_work(2, references=[]),
+        arxiv_work(3, references=[1]),
+    ]
+
+    enrich("--paper", str(citing.pk))
+    citing.refresh_from_db()
+    assert citing.references_outside == 4
+    assert not Citation.objects.exists()
+
+    assert enrich("--paper", str(cited.pk), str(other.pk)) == (
+        "created=0 updated=2 unchanged=0 failed=0"
+    )
+
+    citing.refresh_from_db()
+    pairs = set(Citation.objects.values_list("citing", "cited"))
+    assert pairs == {(citing.pk, cited.pk), (citing.pk, other.pk), (other.pk, citing.pk)}
+    assert citing.references_outside == 2
+    assert enrich() == "created=0 updated=0 unchanged=3 failed=0"
+    assert set(Citation.objects.values_list("citing", "cited")) == pairs
+
+
+def test_429_and_503_are_retried_within_the_run(  # type: ignore[no-untyped-def]
+    openalex_settings, openalex: OpenAlexStandin
+) -> None:
+    openalex_settings.OPENALEX_RETRIES = 2
+    paper = arxiv_paper(1)
+    openalex.works = [arxiv_work(1, cited_by=7)]
+    openalex.script.append(Scripted(429, b"slow down", headers={"Retry-After": "0"}))
+    openalex.script.append(Scripted(503, b"<html>busy</html>"))
+
+    assert enrich() == "created=0 updated=1 unchanged=0 failed=0"
+
+    assert len(openalex.lookups()) == 3
+    paper.refresh_from_db()
+    assert paper.cited_by_count == 7
+
+
+def test_openalex_down_fails_the_run_with_the_reason(  # type: ignore[no-untyped-def]
+    openalex_settings, openalex: OpenAlexStandin
+) -> None:
+    arxiv_paper(1)
+    for _ in range(2):
+        openalex.script.append(Scripted(503, b"down"))
+
+    with pytest.raises(CommandError, match="OpenAlex unavailable after 2 attempts: HTTP 503"):
+        enrich()
+
+    run = IngestRun.objects.get(kind="openalex")
+    assert run.status == "failed"
+    assert run.cursor == {}  # resumable from the start
+
+
+def test_a_saved_single_work_and_a_saved_list_page(tmp_path: Path) -> None:
+    one, two, three = arxiv_paper(1), arxiv_paper(2), arxiv_paper(3)
+    paper_update(paper=two, data={"venue": "Curated venue"})
+    single = tmp_path / "work.json"
+    single.write_text(json.dumps(arxiv_work(1, cited_by=4, references=[2])))
+    page = tmp_path / "page.json"
+    page.write_text(
+        json.dumps(
+            list_page(
+                [
+                    arxiv_work(2, venue="ICSE"),
+                    arxiv_work(3, cited_by=1),
+                    work(77, doi="10.1234/none"),
+                ],
+                next_cursor="abc",
+            )
+        )
+    )
+
+    assert enrich("--from-file", str(single)) == "created=0 updated=1 unchanged=0 failed=0"
+    assert enrich("--from-file", str(page)) == "created=0 updated=2 unchanged=0 failed=1"
+    assert enrich("--from-file", str(page)) == "created=0 updated=0 unchanged=2 failed=1"
+
+    one.refresh_from_db()
+    two.refresh_from_db()
+    three.refresh_from_db()
+    assert (one.openalex_id, one.cited_by_count) == ("W1", 4)
+    assert one.cited_by_as_of.isoformat() == "2026-11-30"  # the work's updated_date
+    assert two.venue == "Curated venue"
+    assert three.openalex_id == "W3"
+    assert list(Citation.objects.values_list("citing", "cited")) == [(one.pk, two.pk)]
+    run = IngestRun.objects.filter(kind="openalex").first()
+    assert run is not None
+    assert run.errors == [
+        {
+            "record": "OpenAlex W77 (DOI 10.1234/none)",
+            "reason": "no paper of sellm has this DOI or OpenAlex id",
+        }
+    ]
+
+
+def test_a_saved_file_that_is_not_openalex_fails_clearly(tmp_path: Path) -> None:
+    html = tmp_path / "404.html"
+    html.write_text("<html>Not Found</html>")
+
+    with pytest.raises(CommandError, match="not JSON"):
+        enrich("--from-file", str(html))
+    with pytest.raises(CommandError, match="no such file"):
+        enrich("--from-file", str(tmp_path / "missing.json"))
+    assert IngestRun.objects.get().status == "failed"
+
+
+def test_bad_options_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(CommandError, match="add --source openalex"):
+        call_command("enrich", "--from-file", str(tmp_path / "x.json"))
+    with pytest.raises(CommandError, match="no such papers: 999"):
+        enrich("--paper", "999")
+    assert not IngestRun.objects.exists()
