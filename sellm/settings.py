@@ -247,6 +247,9 @@ OPENALEX_LOCK_FILE = VAR_DIR / "openalex-politeness.lock"
 OPENALEX_TIMEOUT = env.float("OPENALEX_TIMEOUT", default=30.0)
 # Retries (exponential backoff, jitter, Retry-After honoured) on timeouts, 429 and 5xx.
 OPENALEX_RETRIES = env.int("OPENALEX_RETRIES", default=4)
+# Beat refreshes, once a day, the papers not enriched from OpenAlex for this many days (their
+# cited-by counts move); 0 turns the refresh off.
+OPENALEX_REFRESH_DAYS = env.int("OPENALEX_REFRESH_DAYS", default=30)
 
 # --- BibTeX import ----------------------------------------------------------------------
 

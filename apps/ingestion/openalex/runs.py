@@ -2,8 +2,9 @@
 
 Parameters and cursor:
 - `{}` — every paper with a DOI or an arXiv id; `{"paper_ids": [1, 2, …]}` — those papers;
-  cursor `{"after": pk}`: papers are taken in id order, as many as fit in one DOI filter
-  (50 DOIs: a paper with a DOI and an arXiv id asks both);
+  `{"stale_days": 30}` — those not enriched in the 30 days before the run started (the
+  periodic refresh); cursor `{"after": pk}`: papers are taken in id order, as many as fit
+  in one DOI filter (50 DOIs: a paper with a DOI and an arXiv id asks both);
 - `{"path": "/abs/path/answer.json"}` — a saved OpenAlex answer (a single work or a list
   page), read offline; cursor `{"done": true}`.
 
@@ -16,13 +17,13 @@ for its DOIs, the work's id belongs to another paper).
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from apps.ingestion.arxiv.runs import Step
 from apps.ingestion.models import IngestRun
@@ -50,13 +51,18 @@ class Batch:
     total: int | None = None
 
 
-def papers_to_enrich(run: IngestRun):  # type: ignore[no-untyped-def]
+def papers_to_enrich(run: IngestRun) -> QuerySet[Paper]:
     """The run's papers, in id order: those named, else every paper OpenAlex can be asked
-    about (a DOI or an arXiv id)."""
+    about (a DOI or an arXiv id) — with `stale_days`, only those not enriched in the
+    many days before the run was started."""
     papers = Paper.objects.filter(Q(doi__isnull=False) | Q(arxiv_id__isnull=False))
     ids = run.parameters.get("paper_ids")
     if ids is not None:
         papers = papers.filter(pk__in=[int(i) for i in ids])
+    stale_days = int(run.parameters.get("stale_days") or 0)
+    if stale_days > 0:
+        cutoff = run.created_at - timedelta(days=stale_days)
+        papers = papers.filter(Q(enriched_at__isnull=True) | Q(enriched_at__lt=cutoff))
     return papers.order_by("pk")
 
 

@@ -4,13 +4,17 @@ in both directions, idempotent re-runs, curators' edits."""
 
 import io
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
+from apps.core.exceptions import ApplicationError
 from apps.ingestion.models import IngestRun
+from apps.ingestion.openalex.services import openalex_enrich_start, openalex_refresh_due
 from apps.papers.models import Citation, Paper
 from apps.papers.services import paper_update
 from tests.factories import PaperFactory
@@ -191,3 +195,57 @@ def test_bad_options_are_refused(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no such papers: 999"):
         enrich("--paper", "999")
     assert not IngestRun.objects.exists()
+
+
+def test_the_periodic_refresh_takes_the_papers_not_enriched_lately(  # type: ignore[no-untyped-def]
+    openalex_settings, openalex: OpenAlexStandin, django_capture_on_commit_callbacks
+) -> None:
+    openalex_settings.OPENALEX_REFRESH_DAYS = 30
+    now = timezone.now()
+    old, fresh, never = arxiv_paper(1), arxiv_paper(2), arxiv_paper(3)
+    Paper.objects.filter(pk=old.pk).update(enriched_at=now - timedelta(days=40))
+    Paper.objects.filter(pk=fresh.pk).update(enriched_at=now - timedelta(days=2))
+    openalex.works = [arxiv_work(n, cited_by=n) for n in (1, 2, 3)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = openalex_refresh_due()
+
+    assert run is not None
+    run.refresh_from_db()
+    assert (run.status, run.parameters, run.updated) == ("succeeded", {"stale_days": 30}, 2)
+    (sent,) = openalex.lookups()
+    assert sent.params["filter"] == "doi:10.48550/arxiv.2401.00001|10.48550/arxiv.2401.00003"
+    assert Paper.objects.get(pk=fresh.pk).cited_by_count is None
+    assert Paper.objects.get(pk=never.pk).cited_by_count == 3
+
+
+def test_the_periodic_refresh_waits_for_a_run_in_progress(openalex_settings) -> None:  # type: ignore[no-untyped-def]
+    IngestRun.objects.create(kind="openalex", status="running", parameters={})
+
+    assert openalex_refresh_due() is None
+    openalex_settings.OPENALEX_REFRESH_DAYS = 0
+    IngestRun.objects.all().delete()
+    assert openalex_refresh_due() is None
+    assert not IngestRun.objects.exists()
+
+
+def test_starting_a_run_for_chosen_papers(  # type: ignore[no-untyped-def]
+    openalex_settings, openalex: OpenAlexStandin, curator, django_capture_on_commit_callbacks
+) -> None:
+    chosen, other = arxiv_paper(1), arxiv_paper(2)
+    openalex.works = [arxiv_work(1), arxiv_work(2)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = openalex_enrich_start(paper_ids=[chosen.pk, chosen.pk], requested_by=curator)
+
+    run.refresh_from_db()
+    assert (run.status, run.parameters, run.requested_by) == (
+        "succeeded",
+        {"paper_ids": [chosen.pk]},
+        curator,
+    )
+    assert Paper.objects.get(pk=chosen.pk).openalex_id == "W1"
+    assert Paper.objects.get(pk=other.pk).openalex_id is None
+    assert chosen.history.first().history_user == curator
+    with pytest.raises(ApplicationError, match="Select at least one paper"):
+        openalex_enrich_start(paper_ids=[])
