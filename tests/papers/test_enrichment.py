@@ -279,3 +279,21 @@ def test_query_count_does_not_grow_with_the_batch() -> None:
         return len(queries)
 
     assert run(3, 100) == run(30, 200)
+
+
+def test_a_missing_link_is_repaired_by_the_next_enrichment() -> None:
+    # Two runs at once can each miss the other's uncommitted rows; so can a deleted paper's
+    # citers keep a stale count. The next enrichment of either side rebuilds the links.
+    cited = PaperFactory(arxiv_id="2401.00100")
+    citing = PaperFactory(arxiv_id="2401.00101")
+    works = [
+        record(100, arxiv_doi("2401.00100"), referenced_works=[]),
+        record(101, arxiv_doi("2401.00101"), referenced_works=["W100"]),
+    ]
+    paper_enrich_many(works=works)
+    Citation.objects.all().delete()
+
+    report = paper_enrich_many(works=works[:1])  # only the cited paper comes round again
+
+    assert report.counts["updated"] == 1
+    assert list(Citation.objects.values_list("citing", "cited")) == [(citing.pk, cited.pk)]

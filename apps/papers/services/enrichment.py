@@ -208,7 +208,7 @@ def _enrich_batch(
     referenced = _referenced_works([p.paper.pk for p in plans.values()])
     taken_dois: set[str] = set()
     refs_replaced: set[int] = set()
-    moved_ids: set[str] = set()  # OpenAlex ids that changed hands: their citers need links
+    ids: set[str] = set()  # the batch's OpenAlex ids, new and former: their citers' links
     for plan in plans.values():
         holder = by_work.get(plan.work.openalex_id)
         if holder is not None and holder.pk != plan.paper.pk:
@@ -219,8 +219,7 @@ def _enrich_batch(
             continue
         old_id = plan.paper.openalex_id
         _apply(plan, by_doi=by_doi, taken_dois=taken_dois, now=now)
-        if plan.paper.openalex_id != old_id:
-            moved_ids |= {i for i in (old_id, plan.paper.openalex_id) if i}
+        ids |= {i for i in (old_id, plan.paper.openalex_id) if i}
         wanted = plan.work.referenced_works
         if wanted is not None and REFERENCES not in plan.paper.curator_edited_fields:
             wanted_set = {w for w in wanted if OPENALEX_ID.match(w)}
@@ -242,7 +241,10 @@ def _enrich_batch(
         Paper.objects.bulk_update(quiet, ["enriched_at", "cited_by_as_of"], batch_size=500)
     _replace_referenced_works({pk: referenced[pk] for pk in refs_replaced})
 
-    citers = set(refs_replaced) | _citers_of(moved_ids)
+    # Links from and to every paper of the batch are rebuilt from the stored lists, not only
+    # where something moved: a link missed by two concurrent runs (each blind to the other's
+    # uncommitted rows) or a cited paper deleted is repaired by the next enrichment.
+    citers = {p.paper.pk for p in active} | _citers_of(ids)
     linked, outside_changed = _citations_sync(citers)
     touched = {p.paper.pk for p in active if p.changed} | outside_changed
     history_snapshot(Paper, sorted(touched), history_type="~", user=actor)
@@ -354,7 +356,7 @@ def _citations_sync(citers: set[int]) -> tuple[set[int], set[int]]:
     """Make the `Citation` rows from these papers match their referenced works, and their
     `references_outside` the count of works that are not papers of sellm.
 
-    Returns (papers whose links changed, papers whose count changed)."""
+    Returns (papers at either end of a link that came or went, papers whose count changed)."""
     if not citers:
         return set(), set()
     referenced = _referenced_works(citers)
@@ -387,9 +389,8 @@ def _citations_sync(citers: set[int]) -> tuple[set[int], set[int]]:
         [Citation(citing_id=citing, cited_id=cited) for citing, cited in new], batch_size=1000
     )
     removed = set(gone)
-    linked = {citing for citing, _ in new} | {
-        citing for (citing, _), pk in existing.items() if pk in removed
-    }
+    moved = [*new, *(pair for pair, pk in existing.items() if pk in removed)]
+    linked = {pk for pair in moved for pk in pair}  # both ends: a "cited by" changed too
 
     counts = {
         pk: (sum(1 for w in referenced[pk] if w not in holders) if referenced.get(pk) else None)
