@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from apps.core.bulk import insert_rows, update_rows
 from apps.core.history import history_snapshot
 from apps.papers.models import Citation, Paper, ReferencedWork
 from apps.papers.services.upsert import UpsertOutcome, UpsertReport
@@ -233,12 +234,10 @@ def _enrich_batch(
         fields = sorted(set().union(*(p.changed for p in active)) | {"updated_at"})
         for paper in changed:
             paper.updated_at = now
-        Paper.objects.bulk_update(
-            changed, [*fields, "enriched_at", "cited_by_as_of"], batch_size=500
-        )
+        update_rows(Paper, changed, [*fields, "enriched_at", "cited_by_as_of"])
     quiet = [p.paper for p in active if not p.changed]
-    if quiet:  # bookkeeping only: no history row, `updated_at` stays
-        Paper.objects.bulk_update(quiet, ["enriched_at", "cited_by_as_of"], batch_size=500)
+    # bookkeeping only: no history row, `updated_at` stays
+    update_rows(Paper, quiet, ["enriched_at", "cited_by_as_of"])
     _replace_referenced_works({pk: referenced[pk] for pk in refs_replaced})
 
     # Links from and to every paper of the batch are rebuilt from the stored lists, not only
@@ -332,13 +331,10 @@ def _replace_referenced_works(lists: dict[int, set[str]]) -> None:
         return
     for chunk in _chunks(sorted(lists)):
         ReferencedWork.objects.filter(paper_id__in=chunk).delete()
-    ReferencedWork.objects.bulk_create(
-        [
-            ReferencedWork(paper_id=pk, work_id=work_id)
-            for pk, work_ids in lists.items()
-            for work_id in sorted(work_ids)
-        ],
-        batch_size=1000,
+    insert_rows(
+        ReferencedWork,
+        ("paper_id", "work_id"),
+        [(pk, work_id) for pk, work_ids in lists.items() for work_id in sorted(work_ids)],
     )
 
 
@@ -385,8 +381,11 @@ def _citations_sync(citers: set[int]) -> tuple[set[int], set[int]]:
     new = sorted(wanted - set(existing))
     for chunk in _chunks(gone):
         Citation.objects.filter(pk__in=chunk).delete()
-    Citation.objects.bulk_create(
-        [Citation(citing_id=citing, cited_id=cited) for citing, cited in new], batch_size=1000
+    created = Citation._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    insert_rows(
+        Citation,
+        ("citing_id", "cited_id", "created_at"),
+        [(citing, cited, created) for citing, cited in new],
     )
     removed = set(gone)
     moved = [*new, *(pair for pair, pk in existing.items() if pk in removed)]
@@ -403,5 +402,5 @@ def _citations_sync(citers: set[int]) -> tuple[set[int], set[int]]:
     for paper in stale:
         paper.references_outside = counts[paper.pk]
         paper.updated_at = timezone.now()
-    Paper.objects.bulk_update(stale, ["references_outside", "updated_at"], batch_size=500)
+    update_rows(Paper, stale, ["references_outside", "updated_at"])
     return linked, {p.pk for p in stale}
