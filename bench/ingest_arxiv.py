@@ -10,7 +10,7 @@ then measures on those same bytes, in the same run:
 1. parse only: `arxiv._feed.parse` (the `arxiv` package's lxml parser), `feedparser.parse`,
    and ours (`apps.ingestion.arxiv.parsers.parse_atom`, defusedxml);
 2. end to end into PostgreSQL, through the processor a worker runs for a saved response
-   (`ingest_run_page`: parse, `paper_upsert_many`, suggestions for new papers, counts and
+   (`run_execute` (the engine): parse, `paper_upsert_many`, suggestions for new papers, counts and
    cursor, finish) — first with suggestions, then a fresh database without them, then a
    re-run of the same pages (everything unchanged);
 3. where the end-to-end time goes (cumulative seconds per stage).
@@ -144,11 +144,13 @@ def parse_rates(contents: list[bytes], count: int) -> dict[str, float]:
 @contextmanager
 def stage_timers(timings: dict[str, float]):  # type: ignore[no-untyped-def]
     """Accumulate wall time spent in each stage of the page processor."""
+    from apps.ingestion import engine
     from apps.ingestion.arxiv import runs
 
     originals = {}
-    for name in ("paper_upsert_many", "placements_suggest", "ingest_run_record"):
-        original = getattr(runs, name)
+    modules = {"paper_upsert_many": runs, "placements_suggest": runs, "ingest_run_record": engine}
+    for name, module in modules.items():
+        original = getattr(module, name)
         originals[name] = original
 
         def timed(*args, __original=original, __name=name, **kwargs):  # type: ignore[no-untyped-def]
@@ -158,7 +160,7 @@ def stage_timers(timings: dict[str, float]):  # type: ignore[no-untyped-def]
             finally:
                 timings[__name] += time.perf_counter() - started
 
-        setattr(runs, name, timed)
+        setattr(module, name, timed)
     parse = runs.detect_and_parse
 
     def timed_parse(content: bytes):  # type: ignore[no-untyped-def]
@@ -173,16 +175,17 @@ def stage_timers(timings: dict[str, float]):  # type: ignore[no-untyped-def]
         yield
     finally:
         for name, original in originals.items():
-            setattr(runs, name, original)
+            setattr(modules[name], name, original)
         runs.detect_and_parse = parse
 
 
 def ingest(paths: list[Path], *, suggest: bool) -> tuple[float, dict[str, float], dict[str, int]]:
     """Run every saved page through the saved-response processor; seconds and counts."""
     from apps.ingestion.arxiv import runs
-    from apps.ingestion.arxiv.runs import Step, ingest_run_page
+    from apps.ingestion.engine import Step, run_execute
     from apps.ingestion.models import IngestRun
     from apps.ingestion.services import ingest_run_open
+    from apps.ingestion.specs import SavedResponseSpec
 
     timings: dict[str, float] = defaultdict(float)
     totals: dict[str, int] = defaultdict(int)
@@ -193,8 +196,8 @@ def ingest(paths: list[Path], *, suggest: bool) -> tuple[float, dict[str, float]
         with stage_timers(timings):
             started = time.perf_counter()
             for path in paths:
-                run = ingest_run_open(kind="saved_response", parameters={"path": str(path)})
-                assert ingest_run_page(run=run, client=None) is Step.FINISHED
+                run = ingest_run_open(spec=SavedResponseSpec(path=str(path)))
+                assert run_execute(run.pk) is Step.FINISHED
                 run.refresh_from_db()
                 assert run.status == IngestRun.Status.SUCCEEDED, run.message
                 for name in ("seen", "created", "updated", "unchanged", "failed"):

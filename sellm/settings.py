@@ -175,6 +175,9 @@ _BROKER_FROM_ENV = CELERY_BROKER_URL
 # choice for one machine.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# Without a broker, a task sent by a service (apps/core/dispatch.py) runs in a background
+# thread of this process, so no request waits on arXiv; the run shows how it went.
+TASKS_IN_THREAD = env.bool("TASKS_IN_THREAD", default=True)
 if not CELERY_BROKER_URL:
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_SERIALIZER = "json"
@@ -192,11 +195,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 # before the first (doubling, with jitter, up to the max).
 INGEST_RETRY_BACKOFF = 30
 INGEST_RETRY_BACKOFF_MAX = 600
-# A pending or running run that has not moved for this many seconds has lost its task (a
-# broker restarted without persistence, a publish during an outage): the recovery sweep sends
-# it again and it resumes from its cursor. Keep it above CELERY_TASK_TIME_LIMIT plus
-# INGEST_RETRY_BACKOFF_MAX, the longest a live run can go without moving.
-INGEST_RECOVER_AFTER = env.int("INGEST_RECOVER_AFTER", default=30 * 60)
+# A pending or running run that has not moved for this many seconds is stalled: it has lost
+# its task (a broker restarted without persistence, a publish during an outage). The recovery
+# sweep sends it again and it resumes from its cursor; a harvest source with a stalled run may
+# start a new one. Keep it above CELERY_TASK_TIME_LIMIT plus INGEST_RETRY_BACKOFF_MAX, the
+# longest a live run can go without moving. The one definition: IngestRun.objects.stalled().
+INGEST_STALLED_AFTER = env.int("INGEST_STALLED_AFTER", default=30 * 60)
 # Beat starts every harvest source that is due, and sweeps up runs that lost their task; a
 # copy older than its next tick is dropped (expires < interval), so a backlog never fires a
 # burst of them.
@@ -210,6 +214,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "apps.ingestion.tasks.ingest_runs_recover_task",
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
+    },
+    "ingestion-refresh-incomplete-records": {
+        "task": "apps.ingestion.tasks.arxiv_refresh_incomplete_task",
+        "schedule": 24 * 60 * 60,
+        "options": {"expires": 60 * 60},
+    },
+    "ingestion-openalex-refresh": {
+        "task": "apps.ingestion.tasks.openalex_refresh_due_task",
+        "schedule": 24 * 60 * 60,
+        "options": {"expires": 60 * 60},
     },
 }
 
@@ -247,6 +261,8 @@ OPENALEX_LOCK_FILE = VAR_DIR / "openalex-politeness.lock"
 OPENALEX_TIMEOUT = env.float("OPENALEX_TIMEOUT", default=30.0)
 # Retries (exponential backoff, jitter, Retry-After honoured) on timeouts, 429 and 5xx.
 OPENALEX_RETRIES = env.int("OPENALEX_RETRIES", default=4)
+# Seconds before the first retry (doubling, with jitter, up to 2 minutes).
+OPENALEX_RETRY_BACKOFF = env.float("OPENALEX_RETRY_BACKOFF", default=1.0)
 # Beat refreshes, once a day, the papers not enriched from OpenAlex for this many days (their
 # cited-by counts move); 0 turns the refresh off.
 OPENALEX_REFRESH_DAYS = env.int("OPENALEX_REFRESH_DAYS", default=30)

@@ -23,3 +23,6 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests do not run collectstatic; look static files up per request instead.
 WHITENOISE_AUTOREFRESH = True
+# Tasks sent without a broker run inline, so a test sees a run's outcome when the call
+# returns; tests of the background thread turn it back on.
+TASKS_IN_THREAD = False

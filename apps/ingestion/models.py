@@ -1,10 +1,11 @@
 """Where papers come from: harvest sources on a schedule, and a record of every run."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import TimeStampedModel
@@ -55,6 +56,26 @@ class HarvestSource(TimeStampedModel):
         return self.name
 
 
+class IngestRunQuerySet(models.QuerySet["IngestRun"]):
+    def active(self) -> "IngestRunQuerySet":
+        """Runs not finished yet: pending or running."""
+        return self.filter(status__in=[IngestRun.Status.PENDING, IngestRun.Status.RUNNING])
+
+    def stalled(self, *, now: datetime | None = None) -> "IngestRunQuerySet":
+        """Active runs that have not moved for INGEST_STALLED_AFTER seconds: their task is
+        lost (every claim and every page moves `updated_at`). The one definition of stalled."""
+        return self.active().filter(updated_at__lt=stalled_before(now))
+
+    def moving(self, *, now: datetime | None = None) -> "IngestRunQuerySet":
+        """Active runs that are not stalled."""
+        return self.active().filter(updated_at__gte=stalled_before(now))
+
+
+def stalled_before(now: datetime | None = None) -> datetime:
+    """An active run last moved before this moment is stalled."""
+    return (now or timezone.now()) - timedelta(seconds=settings.INGEST_STALLED_AFTER)
+
+
 class IngestRun(TimeStampedModel):
     """One ingestion: its parameters, where it stands (`cursor`), its counts and errors.
 
@@ -68,6 +89,7 @@ class IngestRun(TimeStampedModel):
         OAI_SET = "oai_set", "OAI-PMH set"
         SAVED_RESPONSE = "saved_response", "Saved arXiv response"
         BIBTEX = "bibtex", "BibTeX import"
+        ARXIV_REFRESH = "arxiv_refresh", "Refresh from arXiv"
         OPENALEX = "openalex", "OpenAlex enrichment"
 
     class Status(models.TextChoices):
@@ -77,6 +99,7 @@ class IngestRun(TimeStampedModel):
         FAILED = "failed", "Failed"
 
     FINISHED_STATUSES = frozenset({Status.SUCCEEDED, Status.FAILED})
+    objects = IngestRunQuerySet.as_manager()
     MAX_ERRORS = 1000  # per-record errors kept on the row; the count keeps going past it
 
     kind = models.CharField(max_length=16, choices=Kind.choices)

@@ -3,39 +3,55 @@ by page with its cursor, finished. arXiv harvests and BibTeX imports both run th
 so every run is visible, counted the same way and resumable from its cursor."""
 
 import logging
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import datetime
 from functools import partial
+from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from apps.core.dispatch import task_send
 from apps.core.exceptions import ApplicationError
 from apps.ingestion.models import HarvestSource, IngestRun
-from apps.papers.identifiers import parse_arxiv_id
+from apps.ingestion.specs import (
+    ArxivIdsSpec,
+    ArxivQuerySpec,
+    ArxivRefreshSpec,
+    OaiSetSpec,
+    RunSpec,
+)
+from apps.papers.models import Paper
 from apps.papers.services import UpsertReport
 
 logger = logging.getLogger(__name__)
 
 
+def _user(user: AbstractBaseUser | None) -> Any:
+    """The user to record on a run, or None for anonymous and system runs."""
+    return user if user is not None and user.is_authenticated else None
+
+
+# The task that executes a run, sent by name: services never import tasks.
+EXECUTE_TASK = "apps.ingestion.tasks.ingest_run_execute"
+
+
 def ingest_run_start(
     *,
-    kind: str,
-    parameters: dict,
+    spec: RunSpec,
     requested_by: AbstractBaseUser | None = None,
     source: HarvestSource | None = None,
     total: int | None = None,
 ) -> IngestRun:
-    """Record a run and enqueue its execution once the row is committed."""
+    """Record a run of `spec` and enqueue its execution once the row is committed."""
     with transaction.atomic():
         run = IngestRun.objects.create(
-            kind=kind,
-            parameters=parameters,
-            requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
+            kind=spec.kind,
+            parameters=spec.to_json(),
+            requested_by=_user(requested_by),
             source=source,
             total=total,
         )
@@ -44,15 +60,14 @@ def ingest_run_start(
 
 
 def ingest_run_enqueue(*, run_id: int) -> bool:
-    """Send a run's task to the broker; False (logged, not raised) if the broker is down.
+    """Send a run's task (by name); False (logged, not raised) if the broker is down.
 
     The run is already committed, pending or running with its cursor, so an outage must not
     turn a started import into an error page: `ingest_runs_recover` sends it again later.
+    Without a broker the run goes on in this process (see apps/core/dispatch.py).
     """
-    from apps.ingestion.tasks import ingest_run_execute  # tasks import services
-
     try:
-        ingest_run_execute.delay(run_id)
+        task_send(EXECUTE_TASK, [run_id])
     except (BrokerError, OSError) as error:
         logger.warning(
             "ingest run %s not enqueued (broker unavailable: %s); the recovery sweep will",
@@ -137,27 +152,21 @@ def ingest_run_resume(*, run: IngestRun) -> IngestRun:
 
 
 def ingest_runs_recover(*, now: datetime | None = None) -> list[int]:
-    """Enqueue again every pending or running run that has not moved for INGEST_RECOVER_AFTER
-    seconds; returns their ids.
+    """Enqueue again every stalled run (`IngestRun.objects.stalled()`: pending or running and
+    not moved for INGEST_STALLED_AFTER seconds); returns their ids.
 
-    Every claim and every page moves a run's `updated_at`, so such a run has most likely lost
-    its message: a broker restarted without persistence, a publish during a broker outage, a
-    task that gave up on an unreachable database. The run resumes from its cursor. Should the
-    old message still turn up, the two copies meet at the cursor check and one of them stops,
-    so a run is never written twice. Each recovered run's `updated_at` moves, so the next
-    sweep leaves it alone for another INGEST_RECOVER_AFTER.
+    Such a run has most likely lost its message: a broker restarted without persistence, a
+    publish during a broker outage, a task that gave up on an unreachable database. The run
+    resumes from its cursor. Should the old message still turn up, the two copies meet at the
+    cursor check and one of them stops, so a run is never written twice. Each recovered run's
+    `updated_at` moves, so the next sweep leaves it alone for another INGEST_STALLED_AFTER.
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.INGEST_RECOVER_AFTER)
-    active = [IngestRun.Status.PENDING, IngestRun.Status.RUNNING]
-    stalled = IngestRun.objects.filter(status__in=active, updated_at__lt=cutoff)
     recovered = []
-    for run_id in stalled.order_by("pk").values_list("pk", flat=True):
+    for run_id in IngestRun.objects.stalled(now=now).order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
             # Conditional, so two overlapping sweeps never both take the same run.
-            taken = IngestRun.objects.filter(
-                pk=run_id, status__in=active, updated_at__lt=cutoff
-            ).update(updated_at=now)
+            taken = IngestRun.objects.stalled(now=now).filter(pk=run_id).update(updated_at=now)
             if taken:
                 transaction.on_commit(partial(ingest_run_enqueue, run_id=run_id))
                 recovered.append(run_id)
@@ -172,20 +181,21 @@ def ingest_runs_recover(*, now: datetime | None = None) -> list[int]:
 @transaction.atomic
 def ingest_run_open(
     *,
-    kind: str,
-    parameters: dict,
+    spec: RunSpec,
     requested_by: AbstractBaseUser | None = None,
     source: HarvestSource | None = None,
+    total: int | None = None,
 ) -> IngestRun:
-    """Record a run that the caller carries out itself (the `ingest_arxiv` command), claimed
-    and running. Nothing is enqueued; each call records a new run."""
+    """Record a run that the caller carries out itself (a management command), claimed and
+    running. Nothing is enqueued; each call records a new run."""
     return IngestRun.objects.create(
-        kind=kind,
-        parameters=parameters,
+        kind=spec.kind,
+        parameters=spec.to_json(),
         status=IngestRun.Status.RUNNING,
         started_at=timezone.now(),
-        requested_by=requested_by if requested_by and requested_by.is_authenticated else None,
+        requested_by=_user(requested_by),
         source=source,
+        total=total,
     )
 
 
@@ -194,48 +204,22 @@ def arxiv_ids_ingest(
 ) -> IngestRun:
     """Start a run that adds (or refreshes) papers by arXiv id, with or without version.
 
-    Raises ApplicationError, naming them, if any id is not an arXiv identifier; nothing is
-    recorded then. Each call starts a new run; running the same ids again changes no paper.
+    Raises SpecError (an ApplicationError), naming them, if any id is not an arXiv
+    identifier; nothing is recorded then. Each call starts a new run; running the same ids
+    again changes no paper.
     """
-    cleaned, bad = [], []
-    for raw in ids:
-        raw = raw.strip()
-        if not raw:
-            continue
-        parsed = parse_arxiv_id(raw)
-        if parsed is None:
-            bad.append(raw)
-            continue
-        arxiv_id, version = parsed
-        cleaned.append(f"{arxiv_id}v{version}" if version else arxiv_id)
-    if bad:
-        raise ApplicationError(f"Not arXiv identifiers: {', '.join(bad[:10])}")
-    if not cleaned:
-        raise ApplicationError("Give at least one arXiv identifier.")
-    cleaned = list(dict.fromkeys(cleaned))
-    return ingest_run_start(
-        kind=IngestRun.Kind.ARXIV_IDS,
-        parameters={"ids": cleaned},
-        requested_by=requested_by,
-        total=len(cleaned),
-    )
+    spec = ArxivIdsSpec(ids=tuple(ids))
+    return ingest_run_start(spec=spec, requested_by=requested_by, total=len(spec.ids))
 
 
-def harvest_source_parameters(*, source: HarvestSource) -> tuple[str, dict]:
-    """The run kind and parameters one harvest of `source` uses (OAI sets go on from
-    `harvested_until`, the last responseDate of a successful harvest)."""
+def harvest_source_spec(*, source: HarvestSource) -> RunSpec:
+    """What one harvest of `source` asks for (OAI sets go on from `harvested_until`, the last
+    responseDate of a successful harvest)."""
     if source.kind == HarvestSource.Kind.OAI_SET:
-        parameters = {"set": source.oai_set, "metadata_prefix": source.metadata_prefix}
-        if source.harvested_until:
-            # arXiv's OAI-PMH granularity is a day; the overlap day comes back unchanged.
-            parameters["from"] = source.harvested_until.date().isoformat()
-        return IngestRun.Kind.OAI_SET, parameters
-    return IngestRun.Kind.ARXIV_QUERY, {"query": source.query, "max": source.max_results}
-
-
-# A pending or running harvest that has not moved for this long no longer blocks its source
-# (its task was lost, say with the broker's data); every page moves `updated_at`.
-STALLED_AFTER = timedelta(hours=6)
+        # arXiv's OAI-PMH granularity is a day; the overlap day comes back unchanged.
+        since = source.harvested_until.date().isoformat() if source.harvested_until else ""
+        return OaiSetSpec(set=source.oai_set, metadata_prefix=source.metadata_prefix, from_=since)
+    return ArxivQuerySpec(query=source.query, max=source.max_results)
 
 
 def harvest_source_run(
@@ -244,23 +228,26 @@ def harvest_source_run(
     """Start a harvest of `source` now, unless one is already pending or running (then None).
 
     Safe to call twice, also concurrently: the source row is locked while checking, so one
-    source never has two harvests at once. A harvest stalled for STALLED_AFTER does not count.
+    source never has two harvests at once. A stalled harvest of the source (see
+    `IngestRun.objects.stalled`) is failed as superseded, so its lost task, should it turn up,
+    stops at once; the new harvest starts from the source's own cursor.
     """
     with transaction.atomic():
         locked = HarvestSource.objects.select_for_update().get(pk=source.pk)
-        active = IngestRun.objects.filter(
-            source=locked,
-            status__in=[IngestRun.Status.PENDING, IngestRun.Status.RUNNING],
-            updated_at__gte=timezone.now() - STALLED_AFTER,
-        )
-        if active.exists():
+        now = timezone.now()
+        if IngestRun.objects.moving(now=now).filter(source=locked).exists():
             return None
-        kind, parameters = harvest_source_parameters(source=locked)
-        locked.last_run_at = timezone.now()
+        spec = harvest_source_spec(source=locked)
+        locked.last_run_at = now
         locked.save(update_fields=["last_run_at", "updated_at"])
-        return ingest_run_start(
-            kind=kind, parameters=parameters, requested_by=requested_by, source=locked
+        run = ingest_run_start(spec=spec, requested_by=requested_by, source=locked)
+        IngestRun.objects.stalled(now=now).filter(source=locked).update(
+            status=IngestRun.Status.FAILED,
+            message=f"stalled; superseded by run #{run.pk}",
+            finished_at=now,
+            updated_at=now,
         )
+        return run
 
 
 def harvest_sources_dispatch(*, now: datetime | None = None) -> list[IngestRun]:
@@ -288,3 +275,55 @@ def harvest_source_harvested(*, source_id: int, until: datetime) -> None:
     HarvestSource.objects.filter(pk=source_id).filter(
         Q(harvested_until__isnull=True) | Q(harvested_until__lt=until)
     ).update(harvested_until=until, updated_at=timezone.now())
+
+
+# --- Refresh from arXiv ----------------------------------------------------------------
+
+
+def arxiv_refresh_start(
+    *,
+    paper_ids: Iterable[int],
+    requested_by: AbstractBaseUser | None = None,
+    reason: str = "selected",
+) -> tuple[IngestRun, int]:
+    """Start a run that re-fetches the given papers from arXiv by their arXiv ids (in id_list
+    batches, politely, resumably); returns the run and how many papers were skipped for
+    having no arXiv id. The upsert never overwrites a curator's edit, and a paper the refresh
+    completes loses "record incomplete". Raises ApplicationError if none has an arXiv id.
+    Each call starts a new run; refreshing twice changes nothing the second time."""
+    ids = list(dict.fromkeys(paper_ids))
+    arxiv_ids = [
+        arxiv_id
+        for arxiv_id in Paper.objects.filter(pk__in=ids, arxiv_id__isnull=False)
+        .order_by("pk")
+        .values_list("arxiv_id", flat=True)
+        if arxiv_id
+    ]
+    if not arxiv_ids:
+        raise ApplicationError("None of these papers has an arXiv id to refresh from.")
+    spec = ArxivRefreshSpec(ids=tuple(arxiv_ids), reason=reason)
+    run = ingest_run_start(spec=spec, requested_by=requested_by, total=len(spec.ids))
+    return run, len(ids) - len(arxiv_ids)
+
+
+def arxiv_refresh_incomplete() -> IngestRun | None:
+    """Start a refresh of every paper marked "record incomplete" that has an arXiv id, unless
+    such a scheduled refresh is still going (then None, as when no paper needs one). Beat
+    calls this; overlapping calls start nothing twice (a stalled refresh does not block)."""
+    with transaction.atomic():
+        # Serialise concurrent schedulers on PostgreSQL; SQLite serialises writers anyway.
+        busy = IngestRun.objects.moving().filter(
+            kind=IngestRun.Kind.ARXIV_REFRESH, parameters__reason="incomplete"
+        )
+        if busy.exists():
+            return None
+        paper_ids = list(
+            Paper.objects.filter(record_incomplete=True, arxiv_id__isnull=False)
+            .exclude(arxiv_id="")
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not paper_ids:
+            return None
+        run, _ = arxiv_refresh_start(paper_ids=paper_ids, reason="incomplete")
+        return run

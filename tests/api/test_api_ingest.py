@@ -3,6 +3,7 @@
 import pytest
 
 from apps.ingestion.models import IngestRun
+from apps.ingestion.specs import ArxivQuerySpec
 from tests.factories import HarvestSourceFactory, IngestRunFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +67,8 @@ def test_a_bad_id_is_named(curator_api):
         "/api/v1/ingest/", {"arxiv_ids": ["2401.01234", "nonsense"]}, format="json"
     )
 
-    assert "'nonsense'" in response.json()["detail"]
+    assert response.status_code == 400
+    assert "Not arXiv identifiers: nonsense" in response.json()["detail"]
 
 
 def test_runs_show_status_progress_counts_and_errors(curator_api):
@@ -115,9 +117,9 @@ def test_a_curator_asks_for_a_query(curator_api, django_capture_on_commit_callba
 
     assert response.status_code == 202, response.json()
     run = IngestRun.objects.get()
-    assert (run.kind, run.parameters) == (
-        "arxiv_query",
-        {"query": 'cat:cs.SE AND abs:"code review"', "max": 50},
+    assert run.kind == "arxiv_query"
+    assert ArxivQuerySpec.from_json(run.parameters) == ArxivQuerySpec(
+        query='cat:cs.SE AND abs:"code review"', max=50
     )
     assert len(callbacks) == 1
 

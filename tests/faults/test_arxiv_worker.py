@@ -43,7 +43,8 @@ def test_celery_retries_a_page_then_fails_the_run_resumably(
     workers(env)
     start = """
 from apps.ingestion.services import ingest_run_start
-print(ingest_run_start(kind="arxiv_query", parameters={"query": "x", "page_size": 2}).pk)
+from apps.ingestion.specs import ArxivQuerySpec
+print(ingest_run_start(spec=ArxivQuerySpec(query="x", page_size=2)).pk)
 """
     run_id = int(django_script(start, env))
 

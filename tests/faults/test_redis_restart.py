@@ -108,7 +108,7 @@ def test_runs_whose_messages_a_redis_restart_lost_are_recovered_by_the_sweep(
     run_ids = [int(pk) for pk in django_script(START_RUNS, env).split()]
     private_redis.kill()  # without persistence, the four queued messages are gone
     private_redis.start()
-    workers({**env, "INGEST_RECOVER_AFTER": "0"})
+    workers({**env, "INGEST_STALLED_AFTER": "0"})
 
     def statuses() -> list[str]:
         rows = private_postgres.query(
@@ -121,7 +121,7 @@ def test_runs_whose_messages_a_redis_restart_lost_are_recovered_by_the_sweep(
     assert standin.requests == []
 
     started = time.monotonic()
-    # What beat sends every five minutes (INGEST_RECOVER_AFTER is 0 for this worker).
+    # What beat sends every five minutes (INGEST_STALLED_AFTER is 0 for this worker).
     django_script(
         "from apps.ingestion.tasks import ingest_runs_recover_task\n"
         "ingest_runs_recover_task.delay()",

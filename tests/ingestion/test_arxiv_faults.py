@@ -10,6 +10,7 @@ import pytest
 
 from apps.ingestion.models import IngestRun
 from apps.ingestion.services import ingest_run_resume, ingest_run_start
+from apps.ingestion.specs import ArxivQuerySpec
 from apps.papers.models import Authorship, Paper
 from tests.ingestion.standin import Standin, StandinPaper
 
@@ -44,7 +45,7 @@ def test_a_fault_mid_harvest_fails_the_run_at_its_cursor_and_resuming_completes(
 
     standin.answer = answer  # type: ignore[method-assign]
     with django_capture_on_commit_callbacks(execute=True):
-        run = ingest_run_start(kind="arxiv_query", parameters={"query": "x", "page_size": 2})
+        run = ingest_run_start(spec=ArxivQuerySpec(query="x", page_size=2))
     run.refresh_from_db()
 
     assert run.status == IngestRun.Status.FAILED

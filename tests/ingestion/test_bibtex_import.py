@@ -6,6 +6,7 @@ import pytest
 from django.db import DatabaseError
 
 from apps.core.services import curated_save
+from apps.ingestion import services as ingestion_services
 from apps.ingestion.bibtex import services as bibtex_services
 from apps.ingestion.bibtex.parser import BibtexInputError
 from apps.ingestion.bibtex.services import bibtex_import, bibtex_import_start
@@ -273,7 +274,7 @@ def test_a_large_upload_runs_in_the_background_chunk_by_chunk(
     settings.BIBTEX_SYNC_MAX_ENTRIES = 3
     monkeypatch.setattr(bibtex_services, "CHUNK_SIZE", 2)
     sent: list[int] = []
-    monkeypatch.setattr(ingest_run_execute, "delay", sent.append)
+    monkeypatch.setattr(ingestion_services, "task_send", lambda name, args: sent.append(*args))
 
     with django_capture_on_commit_callbacks(execute=True):
         upload, report = bibtex_import_start(data=big_file(5), actor=curator)
@@ -296,7 +297,7 @@ def test_a_background_run_that_crashes_resumes_after_its_last_committed_chunk(
 ) -> None:  # type: ignore[no-untyped-def]
     settings.BIBTEX_SYNC_MAX_ENTRIES = 3
     monkeypatch.setattr(bibtex_services, "CHUNK_SIZE", 2)
-    monkeypatch.setattr(ingest_run_execute, "delay", lambda run_id: None)
+    monkeypatch.setattr(ingestion_services, "task_send", lambda name, args: None)
     with django_capture_on_commit_callbacks(execute=True):
         upload, _ = bibtex_import_start(data=big_file(5))
     real_upsert = bibtex_services.paper_upsert_many

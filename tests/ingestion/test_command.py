@@ -107,7 +107,7 @@ def test_a_saved_error_feed_or_bad_file_fails(tmp_path: Path) -> None:
 
 
 def test_bad_arguments_are_refused_before_anything_runs(db) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(CommandError, match="not arXiv identifiers: banana"):
+    with pytest.raises(CommandError, match="Not arXiv identifiers: banana"):
         ingest("--id", "banana")
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         ingest("--oai-set", "cs", "--from", "yesterday")

@@ -14,9 +14,9 @@ from django.db import connection
 
 from apps.ingestion.arxiv.client import ArxivClient
 from apps.ingestion.arxiv.politeness import FilePoliteness
-from apps.ingestion.arxiv.runs import Step, ingest_run_page
-from apps.ingestion.models import IngestRun
+from apps.ingestion.engine import run_execute
 from apps.ingestion.services import ingest_run_claim, ingest_run_open
+from apps.ingestion.specs import ArxivQuerySpec
 from apps.papers.models import Paper
 from tests.conftest import port_open, require_service
 from tests.ingestion.standin import Standin, StandinPaper
@@ -149,9 +149,7 @@ def in_threads(*targets) -> None:  # type: ignore[no-untyped-def]
 
 
 def drive(run_id: int, client: ArxivClient) -> None:
-    run = IngestRun.objects.get(pk=run_id)
-    while ingest_run_page(run=run, client=client) is Step.MORE:
-        run.refresh_from_db()
+    run_execute(run_id, session=client)
 
 
 @pytest.mark.postgres
@@ -159,7 +157,7 @@ def drive(run_id: int, client: ArxivClient) -> None:
 def test_two_workers_harvesting_one_source_create_no_duplicates(standin: Standin, tmp_path) -> None:  # type: ignore[no-untyped-def]
     standin.papers = [StandinPaper(f"2401.{i:05d}", f"Paper {i}") for i in range(1, 41)]
     parameters = {"query": "cat:cs.SE", "page_size": 10}
-    runs = [ingest_run_open(kind="arxiv_query", parameters=parameters) for _ in range(2)]
+    runs = [ingest_run_open(spec=ArxivQuerySpec(**parameters)) for _ in range(2)]
 
     in_threads(
         *((lambda run=run: drive(run.pk, make_client(standin, tmp_path / "lock"))) for run in runs)
@@ -178,7 +176,7 @@ def test_two_workers_harvesting_one_source_create_no_duplicates(standin: Standin
 def test_two_workers_on_one_run_count_each_page_once(standin: Standin, tmp_path) -> None:  # type: ignore[no-untyped-def]
     standin.papers = [StandinPaper(f"2401.{i:05d}", f"Paper {i}") for i in range(1, 31)]
     standin.page_delay = 0.3  # both workers surely ask for the first page before it is written
-    run = ingest_run_open(kind="arxiv_query", parameters={"query": "x", "page_size": 5})
+    run = ingest_run_open(spec=ArxivQuerySpec(query="x", page_size=5))
     assert ingest_run_claim(run_id=run.pk) is not None
 
     in_threads(

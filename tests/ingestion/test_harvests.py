@@ -14,6 +14,8 @@ from apps.ingestion.services import (
     ingest_run_resume,
     ingest_run_start,
 )
+from apps.ingestion.specs import ArxivIdsSpec, ArxivQuerySpec, SpecError
+from apps.ingestion.tasks import ingest_run_execute
 from apps.papers.models import Paper, Placement
 from tests.factories import HarvestSourceFactory
 from tests.ingestion.standin import Scripted, Standin, StandinPaper, atom_feed
@@ -42,8 +44,7 @@ def test_a_query_harvest_pages_through_every_result(
 
     run = run_now(
         django_capture_on_commit_callbacks,
-        kind=IngestRun.Kind.ARXIV_QUERY,
-        parameters={"query": "cat:cs.SE", "max": 100, "page_size": 3},
+        spec=ArxivQuerySpec(query="cat:cs.SE", max=100, page_size=3),
     )
 
     assert run.status == IngestRun.Status.SUCCEEDED, run.message
@@ -60,8 +61,7 @@ def test_max_stops_a_query_early(
 
     run = run_now(
         django_capture_on_commit_callbacks,
-        kind=IngestRun.Kind.ARXIV_QUERY,
-        parameters={"query": "cat:cs.SE", "max": 4, "page_size": 3},
+        spec=ArxivQuerySpec(query="cat:cs.SE", max=4, page_size=3),
     )
 
     assert (run.status, run.created, run.total) == ("succeeded", 4, 4)
@@ -73,8 +73,7 @@ def test_an_empty_result_succeeds_with_nothing(
 ) -> None:  # type: ignore[no-untyped-def]
     run = run_now(
         django_capture_on_commit_callbacks,
-        kind=IngestRun.Kind.ARXIV_QUERY,
-        parameters={"query": "ti:nothing"},
+        spec=ArxivQuerySpec(query="ti:nothing"),
     )
 
     assert (run.status, run.seen, run.total) == ("succeeded", 0, 0)
@@ -87,12 +86,12 @@ def test_a_newer_version_updates_and_the_same_changes_nothing(
     paper = StandinPaper("2401.00042", "First title", versions=["2024-01-02T10:00:00Z"])
     standin.papers = [paper]
     ids = {"ids": ["2401.00042"]}
-    first = run_now(django_capture_on_commit_callbacks, kind="arxiv_ids", parameters=ids)
+    first = run_now(django_capture_on_commit_callbacks, spec=ArxivIdsSpec(**ids))
 
     paper.versions.append("2024-02-03T10:00:00Z")
     paper.title = "Second title"
-    second = run_now(django_capture_on_commit_callbacks, kind="arxiv_ids", parameters=ids)
-    third = run_now(django_capture_on_commit_callbacks, kind="arxiv_ids", parameters=ids)
+    second = run_now(django_capture_on_commit_callbacks, spec=ArxivIdsSpec(**ids))
+    third = run_now(django_capture_on_commit_callbacks, spec=ArxivIdsSpec(**ids))
 
     assert (first.created, second.updated, third.unchanged) == (1, 1, 1)
     stored = Paper.objects.get()
@@ -106,38 +105,48 @@ def test_a_rerun_of_a_harvest_changes_nothing(
 ) -> None:  # type: ignore[no-untyped-def]
     standin.papers = papers(5)
     params = {"query": "cat:cs.SE", "page_size": 2}
-    run_now(django_capture_on_commit_callbacks, kind="arxiv_query", parameters=params)
+    run_now(django_capture_on_commit_callbacks, spec=ArxivQuerySpec(**params))
     before = list(Paper.objects.order_by("pk").values())
     placements = Placement.objects.count()
 
-    again = run_now(django_capture_on_commit_callbacks, kind="arxiv_query", parameters=params)
+    again = run_now(django_capture_on_commit_callbacks, spec=ArxivQuerySpec(**params))
 
     assert (again.status, again.unchanged, again.created, again.updated) == ("succeeded", 5, 0, 0)
     assert list(Paper.objects.order_by("pk").values()) == before
     assert Placement.objects.count() == placements
 
 
-def test_a_partial_id_list_reports_the_missing_and_malformed_ids(
+def test_a_partial_id_list_reports_the_missing_ids(
     arxiv_settings, standin: Standin, curator, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     standin.papers = [*papers(2), StandinPaper("cs/0503050", "An old-style paper")]
 
     with django_capture_on_commit_callbacks(execute=True):
         run = ingest_run_start(
-            kind="arxiv_ids",
-            parameters={"ids": ["2401.00001", "2401.09999", "cs/0503050v1", "not-an-id"]},
+            spec=ArxivIdsSpec(ids=["2401.00001", "2401.09999", "cs/0503050v1"]),
             requested_by=curator,
         )
     run.refresh_from_db()
 
     assert run.status == "succeeded"
-    assert (run.seen, run.created, run.failed) == (4, 2, 2)
+    assert (run.seen, run.created, run.failed) == (3, 2, 1)
     assert {e["record"]: e["reason"] for e in run.errors} == {
-        "not-an-id": "not an arXiv identifier",
         "arXiv 2401.09999": "arXiv returned no record for this id",
     }
     assert set(Paper.objects.values_list("arxiv_id", flat=True)) == {"2401.00001", "cs/0503050"}
     assert standin.requests[0].params["id_list"] == "2401.00001,2401.09999,cs/0503050v1"
+
+
+def test_a_malformed_id_is_refused_before_a_run_is_recorded() -> None:
+    with pytest.raises(SpecError, match="Not arXiv identifiers: not-an-id"):
+        ArxivIdsSpec(ids=["2401.00001", "not-an-id"])
+    stored = IngestRun.objects.create(kind="arxiv_ids", parameters={"ids": ["not-an-id"]})
+
+    ingest_run_execute.delay(stored.pk)  # a row written by hand is checked by the engine too
+
+    stored.refresh_from_db()
+    assert stored.status == "failed"
+    assert stored.message == "bad parameters: Not arXiv identifiers: not-an-id"
 
 
 def test_an_unreadable_entry_is_one_failure_not_two(
@@ -147,8 +156,7 @@ def test_an_unreadable_entry_is_one_failure_not_two(
 
     run = run_now(
         django_capture_on_commit_callbacks,
-        kind="arxiv_ids",
-        parameters={"ids": ["2401.00001", "2401.00002"]},
+        spec=ArxivIdsSpec(ids=["2401.00001", "2401.00002"]),
     )
 
     assert (run.status, run.seen, run.created, run.failed) == ("succeeded", 2, 1, 1)
@@ -174,8 +182,7 @@ def test_the_error_feed_fails_the_run_with_arxivs_message_and_stores_nothing(
 ) -> None:  # type: ignore[no-untyped-def]
     run = run_now(
         django_capture_on_commit_callbacks,
-        kind="arxiv_query",
-        parameters={"query": "bad:field"},
+        spec=ArxivQuerySpec(query="bad:field"),
     )
 
     assert run.status == "failed"
@@ -201,7 +208,7 @@ def test_a_truncated_page_is_asked_again_and_the_run_completes(
         return original(path, query)
 
     standin.answer = answer  # type: ignore[method-assign]
-    run = run_now(django_capture_on_commit_callbacks, kind="arxiv_query", parameters=params)
+    run = run_now(django_capture_on_commit_callbacks, spec=ArxivQuerySpec(**params))
 
     assert (run.status, run.created, run.seen) == ("succeeded", 6, 6)
     assert [r.params["start"] for r in standin.requests] == ["0", "2", "2", "4"]
@@ -213,7 +220,7 @@ def test_a_transient_failure_is_retried_and_the_run_completes(
     standin.papers = papers(2)
     standin.script.append(Scripted(503))
 
-    run = run_now(django_capture_on_commit_callbacks, kind="arxiv_query", parameters={"query": "x"})
+    run = run_now(django_capture_on_commit_callbacks, spec=ArxivQuerySpec(query="x"))
 
     assert (run.status, run.created) == ("succeeded", 2)
     assert len(standin.requests) == 2
@@ -225,7 +232,7 @@ def test_arxiv_down_for_longer_fails_the_run_resumably(
     standin.papers = papers(2)
     standin.script.extend([Scripted(503), Scripted(200, b"Rate exceeded.")])
 
-    run = run_now(django_capture_on_commit_callbacks, kind="arxiv_query", parameters={"query": "x"})
+    run = run_now(django_capture_on_commit_callbacks, spec=ArxivQuerySpec(query="x"))
 
     assert run.status == "failed"
     assert "Rate exceeded." in run.message
@@ -294,7 +301,7 @@ def test_beat_dispatch_starts_due_sources_once(
 
     assert {run.source_id for run in started} == {due.pk, never.pk}
     assert again == []
-    assert started[0].parameters == {"query": due.query, "max": due.max_results}
+    assert started[0].parameters == ArxivQuerySpec(query=due.query, max=due.max_results).to_json()
 
 
 def test_new_papers_get_suggested_placements(
@@ -308,9 +315,7 @@ def test_new_papers_get_suggested_placements(
         )
     ]
 
-    run = run_now(
-        django_capture_on_commit_callbacks, kind="arxiv_ids", parameters={"ids": ["2501.00001"]}
-    )
+    run = run_now(django_capture_on_commit_callbacks, spec=ArxivIdsSpec(ids=["2501.00001"]))
 
     paper = Paper.objects.get(arxiv_id="2501.00001")
     suggestions = list(paper.placements.select_related("phase"))

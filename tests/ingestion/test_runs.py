@@ -10,6 +10,7 @@ from apps.ingestion.services import (
     ingest_run_resume,
     ingest_run_start,
 )
+from apps.ingestion.specs import ArxivIdsSpec
 from apps.papers.services.upsert import UpsertOutcome, UpsertReport
 from tests.factories import IngestRunFactory
 
@@ -20,12 +21,10 @@ def test_a_run_is_enqueued_only_after_commit(
     django_capture_on_commit_callbacks, curator, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     sent = []
-    monkeypatch.setattr("apps.ingestion.tasks.ingest_run_execute.delay", sent.append)
+    monkeypatch.setattr("apps.ingestion.services.task_send", lambda name, args: sent.append(*args))
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        run = ingest_run_start(
-            kind=IngestRun.Kind.ARXIV_IDS, parameters={"ids": ["2401.01234"]}, requested_by=curator
-        )
+        run = ingest_run_start(spec=ArxivIdsSpec(ids=["2401.01234"]), requested_by=curator)
         assert sent == []
     for callback in callbacks:
         callback()

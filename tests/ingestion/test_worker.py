@@ -122,11 +122,10 @@ def send_to_broker(monkeypatch, broker: str) -> None:  # type: ignore[no-untyped
     """Make this (brokerless, eager) test process publish the task to Redis instead."""
     from celery import Celery
 
-    from apps.ingestion.tasks import ingest_run_execute
-
     sender = Celery("test-sender", broker=broker)
     monkeypatch.setattr(
-        ingest_run_execute, "delay", lambda run_id: sender.send_task(TASK, args=[run_id])
+        "apps.ingestion.services.task_send",
+        lambda name, args: sender.send_task(name, args=list(args)),
     )
 
 

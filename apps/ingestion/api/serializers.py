@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
 from apps.ingestion.models import HarvestSource, IngestRun
-from apps.papers.identifiers import parse_arxiv_id
+from apps.ingestion.specs import ArxivIdsSpec, ArxivQuerySpec, RunSpec, SpecError
 
 
 class IngestRunSerializer(SelectableFieldsSerializer, serializers.ModelSerializer):
@@ -88,27 +88,18 @@ class IngestRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict) -> dict:
+        """Build the run's spec (`spec` in validated_data): the one place it is validated."""
         if ("arxiv_ids" in attrs) == ("query" in attrs):
             raise serializers.ValidationError("Give either arxiv_ids or query, not both.")
-        return attrs
-
-    def validate_arxiv_ids(self, values: list[str]) -> list[str]:
-        ids, bad = [], []
-        for value in values:
-            parsed = parse_arxiv_id(value)
-            if parsed is None:
-                bad.append(value)
-                continue
-            arxiv_id, version = parsed
-            spelled = f"{arxiv_id}v{version}" if version else arxiv_id
-            if spelled not in ids:
-                ids.append(spelled)
-        if bad:
-            raise serializers.ValidationError(
-                f"Not arXiv ids: {', '.join(repr(v) for v in bad[:20])}"
-                + (f" and {len(bad) - 20} more" if len(bad) > 20 else "")
-            )
-        return ids
+        try:
+            if "query" in attrs:
+                spec: RunSpec = ArxivQuerySpec(query=attrs["query"], max=attrs["max_results"])
+            else:
+                spec = ArxivIdsSpec(ids=tuple(attrs["arxiv_ids"]))
+        except SpecError as error:
+            field = "query" if "query" in attrs else "arxiv_ids"
+            raise serializers.ValidationError({field: [error.message]}) from error
+        return {**attrs, "spec": spec}
 
 
 class HarvestSourceSerializer(serializers.ModelSerializer):

@@ -19,6 +19,7 @@ from apps.ingestion.api.serializers import (
 )
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.ingestion.services import harvest_source_run, ingest_run_resume, ingest_run_start
+from apps.ingestion.specs import ArxivIdsSpec
 
 
 class Conflict(APIException):
@@ -107,11 +108,7 @@ class IngestView(generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         payload = IngestRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        asked = payload.validated_data
-        if "query" in asked:
-            kind = IngestRun.Kind.ARXIV_QUERY
-            parameters = {"query": asked["query"], "max": asked["max_results"]}
-        else:
-            kind, parameters = IngestRun.Kind.ARXIV_IDS, {"ids": asked["arxiv_ids"]}
-        run = ingest_run_start(kind=kind, parameters=parameters, requested_by=request.user)
+        spec = payload.validated_data["spec"]
+        total = len(spec.ids) if isinstance(spec, ArxivIdsSpec) else None
+        run = ingest_run_start(spec=spec, requested_by=request.user, total=total)
         return _accepted(self, run)

@@ -150,14 +150,6 @@ class ArxivClient:
 
     # --- transport -----------------------------------------------------------------------
 
-    def get(self, url: str, params: dict[str, str | int]) -> Response:
-        """GET with politeness, timeouts, the size cap and retries (see the module docstring).
-
-        A 400 is returned, not raised: arXiv reports bad queries as an error feed with
-        status 400, and the parser turns that into arXiv's own message.
-        """
-        return self.fetch(url, params, lambda response: response)
-
     def fetch(
         self, url: str, params: dict[str, str | int], parse: Callable[[Response], Parsed]
     ) -> Parsed:

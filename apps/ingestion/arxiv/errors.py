@@ -1,11 +1,13 @@
 """What can go wrong when talking to arXiv, sorted by what the caller should do about it."""
 
+from apps.ingestion.errors import RunError, SourceUnavailableError
 
-class ArxivError(Exception):
+
+class ArxivError(RunError):
     """Base class: a page could not be fetched or understood. `str()` is safe to show."""
 
 
-class ArxivUnavailableError(ArxivError):
+class ArxivUnavailableError(ArxivError, SourceUnavailableError):
     """Transient: timeout, connection error, 5xx, 429 or `Rate exceeded.`. Retry later.
 
     `retry_after` is the server's Retry-After in seconds, when it sent one.

@@ -1,163 +1,133 @@
-"""Carry out arXiv IngestRuns one page at a time, resumably.
+"""The arXiv run kinds: ids, refresh, query, OAI-PMH set, saved response.
 
-A page is fetched outside any transaction (HTTP can take seconds), then written in one
-transaction together with the run's counts and its advanced cursor: after a crash either both
-are stored or neither, so a redelivered task simply asks for the same page again. If another
-worker wrote the page first (the cursor moved while we fetched), ours is dropped unwritten —
-two workers on one run never double-count or duplicate.
-
-Cursors by kind:
-- arxiv_ids: {"offset": n} into parameters["ids"];
+Each kind fetches one page (outside any transaction; HTTP can take seconds) and the engine
+writes it together with the run's counts and cursor (apps/ingestion/engine.py). Cursors:
+- arxiv_ids, arxiv_refresh: {"offset": n} into the spec's ids;
 - arxiv_query: {"start": n};
 - oai_set: {"token": resumptionToken, "response_date": first page's responseDate, "pages": n};
 - saved_response: {"done": true} once the file is read.
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from functools import partial
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from apps.ingestion.arxiv.client import MAX_PAGE_SIZE, ArxivClient
-from apps.ingestion.arxiv.errors import (
-    ArxivApiError,
-    ArxivResponseError,
-    ArxivUnavailableError,
-)
-from apps.ingestion.arxiv.parsers import AtomPage, EntryError, OaiPage, detect_and_parse
+from apps.ingestion.arxiv.errors import ArxivUnavailableError
+from apps.ingestion.arxiv.parsers import EntryError, OaiPage, detect_and_parse
+from apps.ingestion.errors import RunError
+from apps.ingestion.kinds import Page, RunKind
 from apps.ingestion.models import IngestRun
-from apps.ingestion.services import (
-    harvest_source_harvested,
-    ingest_run_enqueue,
-    ingest_run_finish,
-    ingest_run_record,
+from apps.ingestion.services import harvest_source_harvested
+from apps.ingestion.specs import (
+    ArxivIdsSpec,
+    ArxivQuerySpec,
+    ArxivRefreshSpec,
+    OaiSetSpec,
+    SavedResponseSpec,
 )
 from apps.ingestion.suggestions import placements_suggest
 from apps.papers.identifiers import parse_arxiv_id
 from apps.papers.models import Paper
 from apps.papers.records import PaperRecord
-from apps.papers.services import UpsertOutcome, UpsertReport, paper_upsert_many
+from apps.papers.services import (
+    UpsertOutcome,
+    UpsertReport,
+    paper_upsert_many,
+    papers_mark_complete,
+)
 
 logger = logging.getLogger(__name__)
 
 ID_PAGE_SIZE = 100  # ids per id_list request: short URLs, quick answers
-QUERY_PAGE_SIZE = 500
-DEFAULT_QUERY_MAX = 1000
 
 
-class Step(StrEnum):
-    """What `ingest_run_page` did: more pages remain, the run ended, or another worker had
-    already written this page (so the caller must not continue the chain)."""
+class ArxivKind(RunKind[Any]):
+    """Shared by the arXiv kinds: one client per run (its politeness spaces every request),
+    records upserted as arXiv's, new papers given suggested placements."""
 
-    MORE = "more"
-    FINISHED = "finished"
-    STALE = "stale"
+    def open(self, run: IngestRun, spec: Any) -> ArxivClient | None:
+        return ArxivClient.from_settings()
 
+    def close(self, session: Any) -> None:
+        if session is not None:
+            session.session.close()
 
-@dataclass(slots=True)
-class Page:
-    """A fetched page, ready to write: records, per-entry failures, where the run goes next."""
-
-    records: list[PaperRecord]
-    failures: list[UpsertOutcome] = field(default_factory=list)
-    next_cursor: dict = field(default_factory=dict)
-    done: bool = False
-    total: int | None = None
-    harvested_until: datetime | None = None
-
-
-def ingest_run_page(*, run: IngestRun, client: ArxivClient | None) -> Step:
-    """Fetch and write the next page of a claimed arXiv run; finish it after the last page.
-
-    arXiv's error reports and unusable pages end the run as failed with the reason (its cursor
-    stays, so it can be resumed). `ArxivUnavailableError` (transient) propagates: the Celery
-    task retries it later, the command reports it. Safe to call again after a crash.
-    """
-    cursor = dict(run.cursor or {})
-    fetch = FETCHERS.get(IngestRun.Kind(run.kind))
-    if fetch is None:
-        ingest_run_finish(run=run, error=f"no arXiv fetcher for runs of kind {run.kind!r}")
-        return Step.FINISHED
-    try:
-        page = fetch(run, client, cursor)
-    except (ArxivApiError, ArxivResponseError, ValueError) as error:
-        return _page_fail(run=run, error=str(error), expected_cursor=cursor)
-    return _page_write(run=run, page=page, expected_cursor=cursor)
+    def write(self, run: IngestRun, spec: Any, page: Page, session: Any) -> UpsertReport:
+        if page.records:
+            report = paper_upsert_many(records=page.records, source=Paper.Source.ARXIV)
+        else:
+            report = UpsertReport()
+        report.outcomes.extend(page.failures)
+        if report.created_paper_ids:
+            placements_suggest(paper_ids=report.created_paper_ids)
+        return report
 
 
-@transaction.atomic
-def _page_fail(*, run: IngestRun, error: str, expected_cursor: dict) -> Step:
-    """Fail the run at this page — unless another worker has moved past it meanwhile."""
-    locked = IngestRun.objects.select_for_update().get(pk=run.pk)
-    if locked.is_finished or (locked.cursor or {}) != expected_cursor:
-        return Step.STALE
-    ingest_run_finish(run=run, error=error)
-    return Step.FINISHED
+class ArxivIdsKind(ArxivKind):
+    spec = ArxivIdsSpec
+
+    def fetch(self, run: IngestRun, spec: Any, cursor: dict, session: Any) -> Page:
+        return fetch_ids(spec.ids, session, cursor)
 
 
-@transaction.atomic
-def _page_write(*, run: IngestRun, page: Page, expected_cursor: dict) -> Step:
-    """Write one page, its counts and the new cursor together (see the module docstring)."""
-    locked = IngestRun.objects.select_for_update().get(pk=run.pk)
-    if locked.is_finished or (locked.cursor or {}) != expected_cursor:
-        logger.info("ingest run %s: page at %s already written elsewhere", run.pk, expected_cursor)
-        return Step.STALE
-    if page.records:
-        report = paper_upsert_many(records=page.records, source=Paper.Source.ARXIV)
-    else:
-        report = UpsertReport()
-    report.outcomes.extend(page.failures)
-    if report.created_paper_ids:
-        placements_suggest(paper_ids=report.created_paper_ids)
-    ingest_run_record(run=locked, report=report, cursor=page.next_cursor)
-    if page.total is not None and locked.total != page.total:
-        IngestRun.objects.filter(pk=locked.pk).update(total=page.total)
-    run.refresh_from_db()
-    if not page.done:
-        return Step.MORE
-    if run.source_id and page.harvested_until is not None:
-        harvest_source_harvested(source_id=run.source_id, until=page.harvested_until)
-    ingest_run_finish(run=run)
-    return Step.FINISHED
+class ArxivRefreshKind(ArxivKind):
+    """Re-fetch papers of the base by arXiv id (the upsert never overwrites a curator's
+    edit), then clear "record incomplete" on those the page made complete."""
+
+    spec = ArxivRefreshSpec
+
+    def fetch(self, run: IngestRun, spec: Any, cursor: dict, session: Any) -> Page:
+        # Versionless ids: the latest version, whatever the paper held.
+        return fetch_ids(spec.ids, session, cursor)
+
+    def write(self, run: IngestRun, spec: Any, page: Page, session: Any) -> UpsertReport:
+        report = super().write(run, spec, page, session)
+        papers_mark_complete(
+            paper_ids=[o.paper_id for o in report.outcomes if o.paper_id is not None]
+        )
+        return report
 
 
-def arxiv_run_process(run: IngestRun) -> None:
-    """The processor Celery runs for arXiv kinds: one page, then the next page as a new task.
+class ArxivQueryKind(ArxivKind):
+    spec = ArxivQuerySpec
 
-    Without a broker (the embedded default, tasks run eagerly) the pages run in a loop here
-    instead, so a long harvest does not nest one eager call per page.
-    """
-    client = None if run.kind == IngestRun.Kind.SAVED_RESPONSE else ArxivClient.from_settings()
-    try:
-        while True:
-            step = ingest_run_page(run=run, client=client)
-            if step is not Step.MORE:
-                return
-            if not settings.CELERY_TASK_ALWAYS_EAGER:
-                transaction.on_commit(partial(ingest_run_enqueue, run_id=run.pk))
-                return
-            run.refresh_from_db()
-    finally:
-        if client is not None:
-            client.session.close()
+    def fetch(self, run: IngestRun, spec: Any, cursor: dict, session: Any) -> Page:
+        return fetch_query(spec, session, cursor)
+
+
+class OaiSetKind(ArxivKind):
+    spec = OaiSetSpec
+
+    def fetch(self, run: IngestRun, spec: Any, cursor: dict, session: Any) -> Page:
+        return fetch_oai(spec, session, cursor)
+
+    def finished(self, run: IngestRun, spec: Any, page: Page) -> None:
+        if run.source_id and page.harvested_until is not None:
+            harvest_source_harvested(source_id=run.source_id, until=page.harvested_until)
+
+
+class SavedResponseKind(ArxivKind):
+    spec = SavedResponseSpec
+
+    def open(self, run: IngestRun, spec: Any) -> None:
+        return None  # a file on disk: no client, no network
+
+    def fetch(self, run: IngestRun, spec: Any, cursor: dict, session: Any) -> Page:
+        return fetch_saved(spec)
 
 
 # --- fetchers: one page of each kind, no database writes -------------------------------
 
 
-def _fetch_ids(run: IngestRun, client: ArxivClient | None, cursor: dict) -> Page:
-    ids = [str(i) for i in run.parameters.get("ids") or []]
-    if not ids:
-        raise ValueError('an arXiv id run needs parameters {"ids": [...]}')
+def fetch_ids(ids: tuple[str, ...], client: ArxivClient, cursor: dict) -> Page:
+    """One id_list page of `ids` from the cursor's offset; ids arXiv did not answer fail."""
     offset = int(cursor.get("offset", 0))
     chunk = ids[offset : offset + ID_PAGE_SIZE]
-    failures = []
+    failures: list[UpsertOutcome] = []
     asked: dict[str, str] = {}  # versionless id → id as asked (with its version, if any)
     for raw in chunk:
         parsed = parse_arxiv_id(raw.strip())
@@ -168,7 +138,6 @@ def _fetch_ids(run: IngestRun, client: ArxivClient | None, cursor: dict) -> Page
         asked.setdefault(arxiv_id, f"{arxiv_id}v{version}" if version else arxiv_id)
     records: list[PaperRecord] = []
     if asked:
-        assert client is not None
         page = client.fetch_atom_page(id_list=list(asked.values()), max_results=len(asked))
         records = page.records
         failures += _entry_failures(page.errors)
@@ -192,20 +161,17 @@ def _fetch_ids(run: IngestRun, client: ArxivClient | None, cursor: dict) -> Page
     )
 
 
-def _fetch_query(run: IngestRun, client: ArxivClient | None, cursor: dict) -> Page:
-    query = str(run.parameters.get("query") or "").strip()
-    if not query:
-        raise ValueError('a query run needs parameters {"query": "..."}')
-    assert client is not None
-    limit = int(run.parameters.get("max") or DEFAULT_QUERY_MAX)
-    page_size = min(int(run.parameters.get("page_size") or QUERY_PAGE_SIZE), MAX_PAGE_SIZE)
+def fetch_query(spec: ArxivQuerySpec, client: ArxivClient, cursor: dict) -> Page:
+    """One page of a search query, from the cursor's start, up to the spec's max."""
+    limit = spec.max
+    page_size = min(spec.page_size, MAX_PAGE_SIZE)
     start = int(cursor.get("start", 0))
     page = client.fetch_atom_page(
-        search_query=query,
+        search_query=spec.query,
         start=start,
         max_results=min(page_size, max(limit - start, 1)),
-        sort_by=str(run.parameters.get("sort_by") or "submittedDate"),
-        sort_order=str(run.parameters.get("sort_order") or "descending"),
+        sort_by=spec.sort_by,
+        sort_order=spec.sort_order,
     )
     total = min(page.total, limit)
     taken = len(page.records) + len(page.errors)
@@ -226,17 +192,16 @@ def _clip(records: list[PaperRecord], room: int) -> list[PaperRecord]:
     return records[: max(room, 0)]
 
 
-def _fetch_oai(run: IngestRun, client: ArxivClient | None, cursor: dict) -> Page:
-    oai_set = str(run.parameters.get("set") or "")
-    assert client is not None
+def fetch_oai(spec: OaiSetSpec, client: ArxivClient, cursor: dict) -> Page:
+    """One OAI-PMH page: the first by set and dates, the next by resumption token."""
     token = str(cursor.get("token") or "")
     if cursor.get("pages") and not token:
-        raise ValueError("this OAI-PMH run has no resumption token left to continue from")
+        raise RunError("this OAI-PMH run has no resumption token left to continue from")
     page = client.fetch_oai_page(
-        oai_set=oai_set,
-        metadata_prefix=str(run.parameters.get("metadata_prefix") or "arXivRaw"),
-        from_date=str(run.parameters.get("from") or ""),
-        until_date=str(run.parameters.get("until") or ""),
+        oai_set=spec.set,
+        metadata_prefix=spec.metadata_prefix,
+        from_date=spec.from_,
+        until_date=spec.until,
         resumption_token=token,
     )
     response_date = str(cursor.get("response_date") or page.response_date)
@@ -255,17 +220,18 @@ def _fetch_oai(run: IngestRun, client: ArxivClient | None, cursor: dict) -> Page
     )
 
 
-def _fetch_saved(run: IngestRun, client: ArxivClient | None, cursor: dict) -> Page:
-    path = Path(str(run.parameters.get("path") or ""))
+def fetch_saved(spec: SavedResponseSpec) -> Page:
+    """The whole saved file as one page (bounded by ARXIV_MAX_RESPONSE_BYTES)."""
+    path = Path(spec.path)
     try:
         size = path.stat().st_size
         if size > settings.ARXIV_MAX_RESPONSE_BYTES:
-            raise ValueError(
+            raise RunError(
                 f"{path} is {size} bytes, over the cap of {settings.ARXIV_MAX_RESPONSE_BYTES}"
             )
         content = path.read_bytes()
     except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror or error}") from error
+        raise RunError(f"cannot read {path}: {error.strerror or error}") from error
     page = detect_and_parse(content)
     total = len(page.records) + len(page.errors)
     if isinstance(page, OaiPage) and page.resumption_token:
@@ -290,14 +256,3 @@ def _response_datetime(value: str) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
-
-
-Fetcher = Callable[[IngestRun, ArxivClient | None, dict], Page]
-FETCHERS: dict[IngestRun.Kind, Fetcher] = {
-    IngestRun.Kind.ARXIV_IDS: _fetch_ids,
-    IngestRun.Kind.ARXIV_QUERY: _fetch_query,
-    IngestRun.Kind.OAI_SET: _fetch_oai,
-    IngestRun.Kind.SAVED_RESPONSE: _fetch_saved,
-}
-
-__all__ = ["FETCHERS", "AtomPage", "Step", "arxiv_run_process", "ingest_run_page"]

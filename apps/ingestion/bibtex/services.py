@@ -7,7 +7,8 @@ Every path runs the same code on the same chunks of entries, so they agree exact
   construction (the admin preview and the API's dry run use it too);
 - `bibtex_import_start` — an uploaded file (admin, API): stored with an IngestRun; small files
   import during the request, larger ones in a Celery task (`bibtex_import_process`) that
-  commits chunk by chunk with the run's cursor, so a crash resumes where it stopped.
+  commits chunk by chunk with the run's cursor, so a crash resumes where it stopped (the
+  BIBTEX run kind, `BibtexKind`, driven by the engine like every other run).
 
 Entries are written by `paper_upsert_many` (dedupe by arXiv id, DOI, then title + year +
 first author; curator edits are never overwritten); new papers land in the inbox.
@@ -21,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.core.text import fold
@@ -32,8 +33,11 @@ from apps.ingestion.bibtex.parser import (
     parse_bibtex,
     read_bibtex_bytes,
 )
+from apps.ingestion.errors import RunError
+from apps.ingestion.kinds import Page, RunKind
 from apps.ingestion.models import BibtexImport, IngestRun
 from apps.ingestion.services import ingest_run_finish, ingest_run_record, ingest_run_start
+from apps.ingestion.specs import BibtexSpec
 from apps.ingestion.suggestions import placements_suggest
 from apps.papers.models import Paper
 from apps.papers.services import UpsertOutcome, UpsertReport, paper_upsert_many
@@ -226,12 +230,12 @@ def bibtex_import_start(
         "entry_count": len(parsed.entries),
         "warnings": file_warnings(parsed.duplicate_keys, parsed.problems),
     }
-    parameters = {"filename": filename[:255], "entries": len(parsed.entries)}
     if len(parsed.entries) > settings.BIBTEX_SYNC_MAX_ENTRIES:
         with transaction.atomic():
             run = ingest_run_start(
-                kind=IngestRun.Kind.BIBTEX,
-                parameters={**parameters, "mode": "background"},
+                spec=BibtexSpec(
+                    filename=filename[:255], entries=len(parsed.entries), mode="background"
+                ),
                 requested_by=user,
                 total=len(parsed.entries),
             )
@@ -243,9 +247,11 @@ def bibtex_import_start(
         # Not ingest_run_start: that would also hand the run to a worker. This run is
         # carried out here and now, inside the transaction that holds its writes.
         run = IngestRun.objects.create(
-            kind=IngestRun.Kind.BIBTEX,
+            kind=BibtexSpec.kind,
             status=IngestRun.Status.RUNNING,
-            parameters={**parameters, "mode": "during the request"},
+            parameters=BibtexSpec(
+                filename=filename[:255], entries=len(parsed.entries), mode="during the request"
+            ).to_json(),
             requested_by=user,
             total=len(parsed.entries),
             started_at=timezone.now(),
@@ -267,6 +273,10 @@ def _record_chunk(
     """Count a chunk on the run, move its cursor, and keep the entries that came with a
     reason. Runs in the chunk's transaction, so a crash keeps both or neither."""
     ingest_run_record(run=upload.run, report=outcomes, cursor={"next": cursor})
+    _keep_notes(upload, entries)
+
+
+def _keep_notes(upload: BibtexImport, entries: list[EntryReport]) -> None:
     noted = [entry.as_dict() for entry in entries if entry.reason]
     room = BibtexImport.MAX_NOTES - len(upload.notes)
     if noted and room > 0:
@@ -274,33 +284,36 @@ def _record_chunk(
         upload.save(update_fields=["notes", "updated_at"])
 
 
-def bibtex_import_process(run: IngestRun) -> None:
-    """Carry out a background BibTeX import from the run's cursor on, one chunk per
-    transaction (papers, counts and cursor together). Safe to call again on an interrupted
-    run: it goes on after the last committed chunk, and a second copy of the task (a
-    redelivery, the recovery sweep) stops where it finds the cursor moved by the other.
-    Registered as the BIBTEX processor."""
-    upload = BibtexImport.objects.filter(run=run).first()
-    if upload is None:
-        ingest_run_finish(run=run, error="The uploaded file of this run is gone.")
-        return
-    try:
-        parsed = parse_bibtex(upload.text, ignore_keywords=taxonomy_keywords())
-        start = int(run.cursor.get("next", 0))
-        for index, chunk in enumerate(_chunks(parsed.entries, start)):
-            expected = start + index * CHUNK_SIZE
-            with transaction.atomic():
-                locked = IngestRun.objects.select_for_update().get(pk=run.pk)
-                if locked.is_finished or int(locked.cursor.get("next", 0)) != expected:
-                    logger.info("BibTeX import run %s: chunk %s done elsewhere", run.pk, expected)
-                    return
-                entries, outcomes = _import_chunk(chunk, actor=run.requested_by)
-                cursor = min(expected + CHUNK_SIZE, len(parsed.entries))
-                _record_chunk(upload, outcomes, entries, cursor=cursor)
-    except (OperationalError, InterfaceError):
-        raise  # the database went away: the task retries on a fresh connection
-    except Exception as error:  # the run must say why it stopped; it resumes from its cursor
-        logger.exception("BibTeX import run %s stopped", run.pk)
-        ingest_run_finish(run=run, error=f"{type(error).__name__}: {error}")
-        return
-    ingest_run_finish(run=run)
+class BibtexKind(RunKind[BibtexSpec]):
+    """A background BibTeX import: one chunk of entries per page (papers, counts and cursor
+    {"next": n} in one transaction), all chunks in one task. The file is parsed once per
+    execution; a resumed run goes on after the last committed chunk."""
+
+    spec = BibtexSpec
+    one_page_per_task = False  # no network: parsing once and writing every chunk is cheaper
+
+    def open(self, run: IngestRun, spec: BibtexSpec) -> tuple[BibtexImport, ParsedFile] | None:
+        upload = BibtexImport.objects.filter(run=run).first()
+        if upload is None:
+            return None
+        return upload, parse_bibtex(upload.text, ignore_keywords=taxonomy_keywords())
+
+    def fetch(self, run: IngestRun, spec: BibtexSpec, cursor: dict, session: Any) -> Page:
+        if session is None:
+            raise RunError("The uploaded file of this run is gone.")
+        entries = session[1].entries
+        start = int(cursor.get("next", 0))
+        end = min(start + CHUNK_SIZE, len(entries))
+        return Page(
+            items=entries[start:end],
+            next_cursor={"next": end},
+            done=end >= len(entries),
+            total=len(entries),
+        )
+
+    def write(self, run: IngestRun, spec: BibtexSpec, page: Page, session: Any) -> UpsertReport:
+        upload = session[0]
+        entries, outcomes = _import_chunk(page.items, actor=run.requested_by)
+        upload.refresh_from_db(fields=["notes"])
+        _keep_notes(upload, entries)
+        return outcomes

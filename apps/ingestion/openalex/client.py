@@ -107,6 +107,7 @@ class OpenAlexClient:
             api_key=settings.OPENALEX_API_KEY,
             timeout=settings.OPENALEX_TIMEOUT,
             retries=settings.OPENALEX_RETRIES,
+            backoff=settings.OPENALEX_RETRY_BACKOFF,
         )
 
     def close(self) -> None:

@@ -1,36 +1,33 @@
-"""Carry out OpenAlex enrichment runs (`IngestRun.Kind.OPENALEX`) one batch at a time, resumably.
+"""The OpenAlex run kind (`IngestRun.Kind.OPENALEX`): the engine (apps/ingestion/engine.py)
+claims the run, this kind fetches one batch and writes it, the engine records the batch's
+counts and cursor in the same transaction.
 
-Parameters and cursor:
-- `{}` — every paper with a DOI or an arXiv id; `{"paper_ids": [1, 2, …]}` — those papers;
-  `{"stale_days": 30}` — those not enriched in the 30 days before the run started (the
-  periodic refresh); cursor `{"after": pk}`: papers are taken in id order, as many as fit
-  in one DOI filter (50 DOIs: a paper with a DOI and an arXiv id asks both);
-- `{"path": "/abs/path/answer.json"}` — a saved OpenAlex answer (a single work or a list
-  page), read offline; cursor `{"done": true}`.
+Spec (`OpenAlexSpec`) and cursor:
+- papers (all with a DOI or an arXiv id, those in `paper_ids`, or with `stale_days` those not
+  enriched lately): cursor `{"after": pk}` — papers are taken in id order, as many as fit in
+  one DOI filter (50 DOIs: a paper with a DOI and an arXiv id asks both);
+- `path`: a saved OpenAlex answer (a single work or a list page), read offline; cursor
+  `{"done": true}`.
 
-As for arXiv runs (apps/ingestion/arxiv/runs.py), a batch is fetched outside any transaction
-and then written in one transaction with the run's counts and advanced cursor; a batch
-another worker wrote meanwhile (the cursor moved) is dropped unwritten. Every paper asked
-ends with one outcome: updated, unchanged, or failed with the reason (OpenAlex has no work
-for its DOIs, the work's id belongs to another paper).
+Every paper asked ends with one outcome: updated, unchanged, or failed with the reason
+(OpenAlex has no work for its DOIs, the work's id belongs to another paper). A work of a saved
+answer that matches no paper is reported failed, with the reason.
 """
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
+from typing import Any
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from apps.ingestion.arxiv.runs import Step
+from apps.ingestion.errors import RunError
+from apps.ingestion.kinds import Page, RunKind
 from apps.ingestion.models import IngestRun
 from apps.ingestion.openalex.client import MAX_DOIS, MAX_RESPONSE_BYTES, OpenAlexClient
-from apps.ingestion.openalex.errors import OpenAlexResponseError
 from apps.ingestion.openalex.parser import WorkError, parse_bytes, parse_work
-from apps.ingestion.services import ingest_run_enqueue, ingest_run_finish, ingest_run_record
+from apps.ingestion.openalex.specs import OpenAlexSpec
 from apps.papers.models import Paper
 from apps.papers.services import UpsertOutcome, UpsertReport
 from apps.papers.services.enrichment import WorkRecord, paper_enrich_many, paper_lookup_dois
@@ -39,76 +36,61 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
-class Batch:
-    """A fetched batch, ready to write: works, the papers asked (id → DOIs asked), what
-    could not be read, and where the run goes next."""
+class OpenAlexPage(Page):
+    """A fetched batch: `items` holds its WorkRecords; `asked` the papers asked (id → the
+    DOIs asked for it), None for a saved answer."""
 
-    works: list[WorkRecord]
-    asked: dict[int, list[str]] | None = None  # None: a saved answer, no papers asked
-    failures: list[UpsertOutcome] = field(default_factory=list)
-    next_cursor: dict = field(default_factory=dict)
-    done: bool = False
-    total: int | None = None
+    asked: dict[int, list[str]] | None = None
 
 
-def papers_to_enrich(run: IngestRun) -> QuerySet[Paper]:
-    """The run's papers, in id order: those named, else every paper OpenAlex can be asked
-    about (a DOI or an arXiv id) — with `stale_days`, only those not enriched in the
-    many days before the run was started."""
+class OpenAlexKind(RunKind[OpenAlexSpec]):
+    """Look papers up by DOI in batches of 50, or read a saved answer; write through
+    `paper_enrich_many` (never over a curator's edit; citation links both ways)."""
+
+    spec = OpenAlexSpec
+
+    def open(self, run: IngestRun, spec: OpenAlexSpec) -> OpenAlexClient | None:
+        return None if spec.path else OpenAlexClient.from_settings()
+
+    def close(self, session: Any) -> None:
+        if session is not None:
+            session.close()
+
+    def fetch(self, run: IngestRun, spec: OpenAlexSpec, cursor: dict, session: Any) -> OpenAlexPage:
+        if spec.path:
+            return read_saved(spec)
+        if session is None:
+            raise RunError("an OpenAlex look-up needs a client")
+        return fetch_lookup(run, spec, session, cursor)
+
+    def write(self, run: IngestRun, spec: OpenAlexSpec, page: Page, session: Any) -> UpsertReport:
+        works: list[WorkRecord] = list(page.items)
+        outcomes = paper_enrich_many(works=works, actor=run.requested_by).outcomes if works else []
+        asked = page.asked if isinstance(page, OpenAlexPage) else None
+        if asked is not None:
+            outcomes = per_paper(asked, outcomes)
+        return UpsertReport([*outcomes, *page.failures])
+
+
+def papers_to_enrich(run: IngestRun, spec: OpenAlexSpec) -> QuerySet[Paper]:
+    """The run's papers, in id order (see OpenAlexSpec); `stale_days` counts back from the
+    run's creation, so papers enriched by this very run are not taken twice."""
     papers = Paper.objects.filter(Q(doi__isnull=False) | Q(arxiv_id__isnull=False))
-    ids = run.parameters.get("paper_ids")
-    if ids is not None:
-        papers = papers.filter(pk__in=[int(i) for i in ids])
-    stale_days = int(run.parameters.get("stale_days") or 0)
-    if stale_days > 0:
-        cutoff = run.created_at - timedelta(days=stale_days)
+    if spec.paper_ids:
+        papers = papers.filter(pk__in=spec.paper_ids)
+    if spec.stale_days:
+        cutoff = run.created_at - timedelta(days=spec.stale_days)
         papers = papers.filter(Q(enriched_at__isnull=True) | Q(enriched_at__lt=cutoff))
     return papers.order_by("pk")
 
 
-def openalex_run_page(*, run: IngestRun, client: OpenAlexClient | None) -> Step:
-    """Fetch and write the next batch of a claimed OpenAlex run; finish it after the last.
-
-    OpenAlex's refusals and unreadable answers fail the run with the reason (its cursor stays,
-    so it can be resumed). `OpenAlexUnavailableError` (transient) propagates to the caller.
-    """
-    cursor = dict(run.cursor or {})
-    try:
-        if run.parameters.get("path"):
-            batch = _read_saved(run)
-        else:
-            if client is None:
-                raise ValueError("an OpenAlex look-up needs a client")
-            batch = _fetch_lookup(run, client, cursor)
-    except (OpenAlexResponseError, WorkError, ValueError) as error:
-        return _fail(run=run, error=str(error), expected_cursor=cursor)
-    return _write(run=run, batch=batch, expected_cursor=cursor)
-
-
-def openalex_run_process(run: IngestRun) -> None:
-    """The processor for OpenAlex runs: one batch, then the next as a new task (or, without a
-    broker, in a loop here)."""
-    client = None if run.parameters.get("path") else OpenAlexClient.from_settings()
-    try:
-        while True:
-            step = openalex_run_page(run=run, client=client)
-            if step is not Step.MORE:
-                return
-            if not settings.CELERY_TASK_ALWAYS_EAGER:
-                transaction.on_commit(partial(ingest_run_enqueue, run_id=run.pk))
-                return
-            run.refresh_from_db()
-    finally:
-        if client is not None:
-            client.close()
-
-
-# --- fetching: no database writes ---------------------------------------------------------
-
-
-def _fetch_lookup(run: IngestRun, client: OpenAlexClient, cursor: dict) -> Batch:
+def fetch_lookup(
+    run: IngestRun, spec: OpenAlexSpec, client: OpenAlexClient, cursor: dict
+) -> OpenAlexPage:
+    """The next papers after the cursor, as many as fit in one DOI filter, and OpenAlex's
+    works for them (every page of the answer)."""
     after = int(cursor.get("after", 0))
-    pending = papers_to_enrich(run).filter(pk__gt=after)
+    pending = papers_to_enrich(run, spec).filter(pk__gt=after)
     asked: dict[int, list[str]] = {}
     failures: list[UpsertOutcome] = []
     dois: list[str] = []
@@ -120,7 +102,7 @@ def _fetch_lookup(run: IngestRun, client: OpenAlexClient, cursor: dict) -> Batch
         last = paper.pk
         if not lookups:
             failures.append(
-                UpsertOutcome(_paper_label(paper.pk), "failed", reason="its DOI cannot be asked")
+                UpsertOutcome(paper_label(paper.pk), "failed", reason="its DOI cannot be asked")
             )
             continue
         asked[paper.pk] = lookups
@@ -135,98 +117,60 @@ def _fetch_lookup(run: IngestRun, client: OpenAlexClient, cursor: dict) -> Batch
                 failures.append(
                     UpsertOutcome(f"OpenAlex result {position}", "failed", reason=str(error))
                 )
-    total = None if cursor else papers_to_enrich(run).count()
-    return Batch(
-        works=works,
+    return OpenAlexPage(
+        items=works,
         asked=asked,
         failures=failures,
         next_cursor={"after": last},
         done=not pending.filter(pk__gt=last).exists(),
-        total=total,
+        total=None if cursor else papers_to_enrich(run, spec).count(),
     )
 
 
-def _read_saved(run: IngestRun) -> Batch:
-    path = Path(str(run.parameters["path"]))
+def read_saved(spec: OpenAlexSpec) -> OpenAlexPage:
+    """A saved answer, whole, as one batch (a list page's next cursor is not followed)."""
+    path = Path(spec.path)
     try:
-        size = path.stat().st_size
-        if size > MAX_RESPONSE_BYTES:
-            raise ValueError(f"{path} is {size} bytes, over the cap of {MAX_RESPONSE_BYTES}")
+        stat = path.stat()
+        if stat.st_size > MAX_RESPONSE_BYTES:
+            raise RunError(f"{path} is {stat.st_size} bytes, over the cap of {MAX_RESPONSE_BYTES}")
         content = path.read_bytes()
-        modified = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
     except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror or error}") from error
+        raise RunError(f"cannot read {path}: {error.strerror or error}") from error
     document = parse_bytes(content)
     if document.is_list and document.next_cursor:
         logger.info("saved OpenAlex page %s has a next cursor; only this page is read", path)
+    modified = datetime.fromtimestamp(stat.st_mtime, tz=UTC).date()
     for work in document.works:
-        # A saved answer carries no Date header: a work's own updated_date, else the file's.
+        # A saved answer has no Date header: a work's own updated_date, else the file's date.
         work.as_of = work.as_of or modified
-    return Batch(
-        works=document.works,
-        failures=[
-            UpsertOutcome(label, "failed", reason=reason) for label, reason in document.errors
-        ],
+    return OpenAlexPage(
+        items=list(document.works),
+        failures=[UpsertOutcome(label, "failed", reason=why) for label, why in document.errors],
         next_cursor={"done": True},
         done=True,
         total=len(document.works) + len(document.errors),
     )
 
 
-def _paper_label(pk: int, dois: list[str] | None = None) -> str:
+def paper_label(pk: int, dois: list[str] | None = None) -> str:
     return f"paper #{pk}" + (f" (DOI {' / '.join(dois)})" if dois else "")
 
 
-# --- writing: one transaction per batch ---------------------------------------------------
-
-
-@transaction.atomic
-def _fail(*, run: IngestRun, error: str, expected_cursor: dict) -> Step:
-    locked = IngestRun.objects.select_for_update().get(pk=run.pk)
-    if locked.is_finished or (locked.cursor or {}) != expected_cursor:
-        return Step.STALE
-    ingest_run_finish(run=run, error=error)
-    return Step.FINISHED
-
-
-@transaction.atomic
-def _write(*, run: IngestRun, batch: Batch, expected_cursor: dict) -> Step:
-    locked = IngestRun.objects.select_for_update().get(pk=run.pk)
-    if locked.is_finished or (locked.cursor or {}) != expected_cursor:
-        logger.info(
-            "openalex run %s: batch at %s already written elsewhere", run.pk, expected_cursor
-        )
-        return Step.STALE
-    report = paper_enrich_many(works=batch.works, actor=run.requested_by) if batch.works else None
-    outcomes = report.outcomes if report else []
-    if batch.asked is not None:
-        outcomes = _per_paper(batch.asked, outcomes)
-    ingest_run_record(
-        run=locked, report=UpsertReport([*outcomes, *batch.failures]), cursor=batch.next_cursor
-    )
-    if batch.total is not None and locked.total != batch.total:
-        IngestRun.objects.filter(pk=locked.pk).update(total=batch.total)
-    run.refresh_from_db()
-    if not batch.done:
-        return Step.MORE
-    ingest_run_finish(run=run)
-    return Step.FINISHED
-
-
-def _per_paper(asked: dict[int, list[str]], outcomes: list[UpsertOutcome]) -> list[UpsertOutcome]:
-    """One outcome per paper asked: updated if its work changed it, unchanged, or failed
-    (OpenAlex has no work for its DOIs, or its work could not be applied)."""
+def per_paper(asked: dict[int, list[str]], outcomes: list[UpsertOutcome]) -> list[UpsertOutcome]:
+    """One outcome per paper asked: updated if its work changed it, failed if OpenAlex has no
+    work for its DOIs or its work could not be applied, else unchanged."""
     by_paper: dict[int, list[UpsertOutcome]] = {}
     for outcome in outcomes:
         if outcome.paper_id is not None:
             by_paper.setdefault(outcome.paper_id, []).append(outcome)
     result = []
     for pk, dois in asked.items():
-        label = _paper_label(pk, dois)
+        label = paper_label(pk, dois)
         mine = by_paper.get(pk, [])
         if not mine:
-            reason = "OpenAlex has no work with " + ("this DOI" if len(dois) == 1 else "either DOI")
-            result.append(UpsertOutcome(label, "failed", pk, reason))
+            which = "this DOI" if len(dois) == 1 else "either DOI"
+            result.append(UpsertOutcome(label, "failed", pk, f"OpenAlex has no work with {which}"))
         elif any(o.action == "updated" for o in mine):
             result.append(UpsertOutcome(label, "updated", pk))
         elif failed := [o for o in mine if o.action == "failed"]:

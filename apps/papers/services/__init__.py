@@ -1,6 +1,7 @@
 """Writes to papers, authors and placements. Import from here; the modules split by concern:
 `upsert` (records from any source), `curation` (curators' decisions), `seed` (survey papers)."""
 
+from apps.papers.services.completeness import papers_mark_complete
 from apps.papers.services.curation import (
     PlacementProposal,
     paper_authors_edited,
@@ -46,6 +47,7 @@ __all__ = [
     "paper_update",
     "paper_upsert",
     "paper_upsert_many",
+    "papers_mark_complete",
     "placement_add",
     "placement_add_many",
     "placement_delete",

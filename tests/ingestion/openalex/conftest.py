@@ -44,4 +44,5 @@ def openalex_settings(settings, openalex: OpenAlexStandin, tmp_path: Path):  # t
     settings.OPENALEX_LOCK_FILE = tmp_path / "openalex.lock"
     settings.OPENALEX_TIMEOUT = 0.5
     settings.OPENALEX_RETRIES = 1
+    settings.OPENALEX_RETRY_BACKOFF = 0.01
     return settings

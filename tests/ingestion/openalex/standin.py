@@ -102,6 +102,7 @@ class OpenAlexStandin:
     def __init__(self) -> None:
         self.works: list[dict] = []
         self.script: deque[Scripted] = deque()
+        self.down_after: int | None = None  # list requests answered before an outage (503s)
         self.requests: list[Request] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -129,6 +130,8 @@ class OpenAlexStandin:
 
     def answer(self, path: str, params: dict[str, str]) -> tuple[int, bytes, str]:
         if path == "/works":
+            if self.down_after is not None and len(self.lookups()) > self.down_after:
+                return 503, b"<html>Service Temporarily Unavailable</html>", "text/html"
             return self._list(params)
         if path.startswith("/works/"):
             return self._single(unquote(path.removeprefix("/works/")))

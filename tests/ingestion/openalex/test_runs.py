@@ -15,6 +15,9 @@ from django.utils import timezone
 from apps.core.exceptions import ApplicationError
 from apps.ingestion.models import IngestRun
 from apps.ingestion.openalex.services import openalex_enrich_start, openalex_refresh_due
+from apps.ingestion.openalex.specs import OpenAlexSpec
+from apps.ingestion.services import ingest_run_resume
+from apps.ingestion.specs import SpecError
 from apps.papers.models import Citation, Paper
 from apps.papers.services import paper_update
 from tests.factories import PaperFactory
@@ -212,7 +215,8 @@ def test_the_periodic_refresh_takes_the_papers_not_enriched_lately(  # type: ign
 
     assert run is not None
     run.refresh_from_db()
-    assert (run.status, run.parameters, run.updated) == ("succeeded", {"stale_days": 30}, 2)
+    assert (run.status, run.updated) == ("succeeded", 2)
+    assert (run.parameters["stale_days"], run.parameters["reason"]) == (30, "schedule")
     (sent,) = openalex.lookups()
     assert sent.params["filter"] == "doi:10.48550/arxiv.2401.00001|10.48550/arxiv.2401.00003"
     assert Paper.objects.get(pk=fresh.pk).cited_by_count is None
@@ -239,9 +243,9 @@ def test_starting_a_run_for_chosen_papers(  # type: ignore[no-untyped-def]
         run = openalex_enrich_start(paper_ids=[chosen.pk, chosen.pk], requested_by=curator)
 
     run.refresh_from_db()
-    assert (run.status, run.parameters, run.requested_by) == (
+    assert (run.status, run.parameters["paper_ids"], run.requested_by) == (
         "succeeded",
-        {"paper_ids": [chosen.pk]},
+        [chosen.pk],
         curator,
     )
     assert Paper.objects.get(pk=chosen.pk).openalex_id == "W1"
@@ -249,3 +253,58 @@ def test_starting_a_run_for_chosen_papers(  # type: ignore[no-untyped-def]
     assert chosen.history.first().history_user == curator
     with pytest.raises(ApplicationError, match="Select at least one paper"):
         openalex_enrich_start(paper_ids=[])
+    bare = PaperFactory(arxiv_id=None, doi=None)
+    with pytest.raises(ApplicationError, match="has a DOI or an arXiv id"):
+        openalex_enrich_start(paper_ids=[bare.pk])
+
+
+def test_a_run_stopped_by_an_outage_resumes_from_its_cursor(  # type: ignore[no-untyped-def]
+    openalex_settings, openalex: OpenAlexStandin, django_capture_on_commit_callbacks
+) -> None:
+    papers = [arxiv_paper(n) for n in range(1, 61)]
+    openalex.works = [arxiv_work(n, cited_by=1) for n in range(1, 61)]
+    openalex.down_after = 1  # the first batch is answered, then OpenAlex is down
+
+    with pytest.raises(CommandError, match=r"HTTP 503 from .* \(resume the run to try again\)"):
+        enrich()
+
+    run = IngestRun.objects.get(kind="openalex")
+    assert (run.status, run.cursor, run.updated) == ("failed", {"after": papers[49].pk}, 50)
+    openalex.down_after = None
+    asked_before = len(openalex.lookups())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_run_resume(run=run)
+
+    run.refresh_from_db()
+    assert (run.status, run.seen, run.updated) == ("succeeded", 60, 60)
+    resumed = openalex.lookups()[asked_before:]
+    assert [len(r.params["filter"].split("|")) for r in resumed] == [10]
+    assert Paper.objects.filter(openalex_id__isnull=False).count() == 60
+
+
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"paper_ids": "12"}, "paper_ids must be a list"),
+        ({"paper_ids": [0]}, "positive integers"),
+        ({"stale_days": -1}, "stale_days must be"),
+        ({"path": "/x.json", "paper_ids": [1]}, "read whole"),
+        ({"color": "red"}, "unknown color"),
+    ],
+)
+def test_bad_parameters_are_refused(parameters: dict, message: str) -> None:
+    with pytest.raises(SpecError, match=message):
+        OpenAlexSpec.from_json(parameters)
+
+
+def test_beat_sends_the_daily_openalex_refresh(openalex_settings) -> None:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+
+    from apps.ingestion.tasks import openalex_refresh_due_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["ingestion-openalex-refresh"]
+    assert entry["task"] == openalex_refresh_due_task.name
+    assert entry["options"]["expires"] < entry["schedule"]
+    IngestRun.objects.create(kind="openalex", status="running", parameters={})
+    assert openalex_refresh_due_task() == 0

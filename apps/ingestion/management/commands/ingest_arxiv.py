@@ -1,18 +1,23 @@
 """`manage.py ingest_arxiv`: add papers from arXiv (ids, a query, an OAI-PMH set) or from a
 saved Atom/OAI-PMH response, in this process, through the same services as the workers."""
 
-from datetime import date
 from pathlib import Path
+from typing import TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from tqdm import tqdm
 
-from apps.ingestion.arxiv.client import ArxivClient
-from apps.ingestion.arxiv.errors import ArxivUnavailableError
-from apps.ingestion.arxiv.runs import DEFAULT_QUERY_MAX, Step, ingest_run_page
+from apps.ingestion.management.progress import run_with_progress
 from apps.ingestion.models import IngestRun
-from apps.ingestion.services import ingest_run_finish, ingest_run_open
-from apps.papers.identifiers import parse_arxiv_id
+from apps.ingestion.services import ingest_run_open
+from apps.ingestion.specs import (
+    DEFAULT_QUERY_MAX,
+    ArxivIdsSpec,
+    ArxivQuerySpec,
+    OaiSetSpec,
+    RunSpec,
+    SavedResponseSpec,
+    SpecError,
+)
 
 
 class Command(BaseCommand):
@@ -41,23 +46,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **options: object) -> None:
-        kind, parameters = self._what(options)
-        run = ingest_run_open(kind=kind, parameters=parameters)
-        client = None if kind == IngestRun.Kind.SAVED_RESPONSE else ArxivClient.from_settings()
-        with tqdm(
-            total=run.total, unit="rec", file=self.stderr._out, mininterval=0.5, leave=False
-        ) as bar:
-            while True:
-                try:
-                    step = ingest_run_page(run=run, client=client)
-                except ArxivUnavailableError as error:
-                    ingest_run_finish(run=run, error=str(error))
-                    step = Step.FINISHED
-                run.refresh_from_db()
-                bar.total = run.total
-                bar.update(run.seen - bar.n)
-                if step is not Step.MORE:
-                    break
+        try:
+            spec = self._spec(options)
+        except SpecError as error:
+            raise CommandError(error.message) from error
+        total = len(spec.ids) if isinstance(spec, ArxivIdsSpec) else None
+        run = ingest_run_open(spec=spec, total=total)
+        run = run_with_progress(run, cast(TextIO, self.stderr._out))
         self.stdout.write(
             f"created={run.created} updated={run.updated} unchanged={run.unchanged} "
             f"failed={run.failed}"
@@ -65,27 +60,20 @@ class Command(BaseCommand):
         if run.status == IngestRun.Status.FAILED:
             raise CommandError(f"ingest run #{run.pk} failed: {run.message}")
 
-    def _what(self, options: dict) -> tuple[str, dict]:
+    def _spec(self, options: dict) -> RunSpec:
         if options["ids"]:
-            bad = [raw for raw in options["ids"] if parse_arxiv_id(raw) is None]
-            if bad:
-                raise CommandError(f"not arXiv identifiers: {', '.join(bad)}")
-            return IngestRun.Kind.ARXIV_IDS, {"ids": list(options["ids"])}
+            return ArxivIdsSpec(ids=tuple(options["ids"]))
         if options["query"] is not None:
-            if not options["query"].strip():
-                raise CommandError("--query is empty")
             if options["max"] < 1:
                 raise CommandError("--max must be at least 1")
-            return IngestRun.Kind.ARXIV_QUERY, {"query": options["query"], "max": options["max"]}
+            return ArxivQuerySpec(query=options["query"], max=options["max"])
         if options["oai_set"] is not None:
-            parameters = {"set": options["oai_set"], "metadata_prefix": options["metadata_prefix"]}
-            if options["from_date"]:
-                try:
-                    parameters["from"] = date.fromisoformat(options["from_date"]).isoformat()
-                except ValueError as error:
-                    raise CommandError("--from must be a date, YYYY-MM-DD") from error
-            return IngestRun.Kind.OAI_SET, parameters
+            return OaiSetSpec(
+                set=options["oai_set"],
+                metadata_prefix=options["metadata_prefix"],
+                from_=options["from_date"] or "",
+            )
         path = options["from_file"].resolve()
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
-        return IngestRun.Kind.SAVED_RESPONSE, {"path": str(path)}
+        return SavedResponseSpec(path=str(path))

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='ingestrun',
             name='kind',
-            field=models.CharField(choices=[('arxiv_ids', 'arXiv ids'), ('arxiv_query', 'arXiv query'), ('oai_set', 'OAI-PMH set'), ('saved_response', 'Saved arXiv response'), ('bibtex', 'BibTeX import'), ('openalex', 'OpenAlex enrichment')], max_length=16),
+            field=models.CharField(choices=[('arxiv_ids', 'arXiv ids'), ('arxiv_query', 'arXiv query'), ('oai_set', 'OAI-PMH set'), ('saved_response', 'Saved arXiv response'), ('bibtex', 'BibTeX import'), ('arxiv_refresh', 'Refresh from arXiv')], max_length=16),
         ),
     ]
