@@ -29,7 +29,7 @@ from apps.ingestion.openalex.client import MAX_DOIS, MAX_RESPONSE_BYTES, OpenAle
 from apps.ingestion.openalex.parser import WorkError, parse_bytes, parse_work
 from apps.ingestion.openalex.specs import OpenAlexSpec
 from apps.papers.models import Paper
-from apps.papers.services import UpsertOutcome, UpsertReport
+from apps.papers.services import UpsertOutcome, UpsertReport, papers_mark_complete
 from apps.papers.services.enrichment import WorkRecord, paper_enrich_many, paper_lookup_dois
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,11 @@ class OpenAlexKind(RunKind[OpenAlexSpec]):
     def write(self, run: IngestRun, spec: OpenAlexSpec, page: Page, session: Any) -> UpsertReport:
         works: list[WorkRecord] = list(page.items)
         outcomes = paper_enrich_many(works=works, actor=run.requested_by).outcomes if works else []
+        # A date filled from OpenAlex can complete a record marked incomplete (as a refresh
+        # from arXiv does).
+        papers_mark_complete(
+            paper_ids=[o.paper_id for o in outcomes if o.action == "updated" and o.paper_id]
+        )
         asked = page.asked if isinstance(page, OpenAlexPage) else None
         if asked is not None:
             outcomes = per_paper(asked, outcomes)

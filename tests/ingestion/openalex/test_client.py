@@ -1,6 +1,7 @@
 """The real OpenAlex client against the real stand-in server: batching, paging, retries on 429
 and 5xx, OpenAlex's error answers, and an unknown single work (404 with an HTML page)."""
 
+import itertools
 import json
 from pathlib import Path
 
@@ -186,3 +187,44 @@ def test_the_api_key_is_sent_but_never_shown(openalex: OpenAlexStandin, tmp_path
 
     assert openalex.requests[0].params["api_key"] == "sekrit-key"
     assert "sekrit" not in str(raised.value)
+
+
+def test_requests_are_spaced_by_the_politeness_interval(
+    openalex: OpenAlexStandin, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    openalex.works = [work(1, doi="10.1/1")]
+    client = OpenAlexClient(
+        api_url=openalex.url,
+        politeness=FilePoliteness(path=tmp_path / "lock", interval=0.2),
+        timeout=0.5,
+    )
+
+    for _ in range(3):
+        client.works_by_doi(["10.1/1"])
+
+    starts = [r.at for r in openalex.lookups()]
+    assert all(later - earlier >= 0.19 for earlier, later in itertools.pairwise(starts))
+
+
+def test_an_unreachable_politeness_lock_is_openalex_trouble_not_arxivs(  # type: ignore[no-untyped-def]
+    openalex: OpenAlexStandin,
+) -> None:
+    from apps.ingestion.arxiv.errors import ArxivUnavailableError
+    from apps.ingestion.arxiv.politeness import RedisPoliteness
+
+    politeness = RedisPoliteness(
+        url="redis://127.0.0.1:1/0",  # nothing listens there
+        interval=0.1,
+        name="sellm:openalex:test",
+        service="OpenAlex",
+        unavailable=OpenAlexUnavailableError,
+    )
+    client = OpenAlexClient(
+        api_url=openalex.url, politeness=politeness, retries=1, backoff=0.01, timeout=0.5
+    )
+
+    with pytest.raises(OpenAlexUnavailableError, match="politeness lock") as raised:
+        client.works_by_doi(["10.1/1"])
+
+    assert not isinstance(raised.value, ArxivUnavailableError)
+    assert openalex.lookups() == []  # nothing was sent without a slot

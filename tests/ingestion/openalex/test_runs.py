@@ -20,7 +20,7 @@ from apps.ingestion.services import ingest_run_resume
 from apps.ingestion.specs import SpecError
 from apps.papers.models import Citation, Paper
 from apps.papers.services import paper_update
-from tests.factories import PaperFactory
+from tests.factories import AuthorFactory, PaperFactory
 from tests.ingestion.openalex.standin import OpenAlexStandin, list_page, work
 from tests.ingestion.standin import Scripted
 
@@ -308,3 +308,18 @@ def test_beat_sends_the_daily_openalex_refresh(openalex_settings) -> None:  # ty
     assert entry["options"]["expires"] < entry["schedule"]
     IngestRun.objects.create(kind="openalex", status="running", parameters={})
     assert openalex_refresh_due_task() == 0
+
+
+def test_a_date_from_openalex_completes_a_record_marked_incomplete(tmp_path: Path) -> None:
+    paper = PaperFactory(
+        arxiv_id=None, doi="10.1145/1", published_at=None, year=None, record_incomplete=True
+    )
+    paper.authorships.create(author=AuthorFactory(), position=0)
+    answer = tmp_path / "work.json"
+    answer.write_text(json.dumps(work(5, doi="10.1145/1", publication_date="2023-05-04")))
+
+    enrich("--from-file", str(answer))
+
+    paper.refresh_from_db()
+    assert paper.published_at is not None
+    assert paper.record_incomplete is False
