@@ -1,5 +1,6 @@
-"""Ingestion in the admin: harvest sources and runs (harvests.py), BibTeX imports (bibtex.py)."""
+"""Ingestion in the admin: harvest sources and runs (harvests.py), BibTeX imports (bibtex.py),
+and the papers' "Enrich from OpenAlex" action (openalex.py)."""
 
-from apps.ingestion.admin import bibtex, harvests
+from apps.ingestion.admin import bibtex, harvests, openalex
 
-__all__ = ["bibtex", "harvests"]
+__all__ = ["bibtex", "harvests", "openalex"]
