@@ -65,13 +65,17 @@ class OpenAlexKind(RunKind[OpenAlexSpec]):
 
     def write(self, run: IngestRun, spec: OpenAlexSpec, page: Page, session: Any) -> UpsertReport:
         works: list[WorkRecord] = list(page.items)
-        outcomes = paper_enrich_many(works=works, actor=run.requested_by).outcomes if works else []
+        asked = page.asked if isinstance(page, OpenAlexPage) else None
+        outcomes = (
+            paper_enrich_many(works=works, asked=asked or (), actor=run.requested_by).outcomes
+            if works
+            else []
+        )
         # A date filled from OpenAlex can complete a record marked incomplete (as a refresh
         # from arXiv does).
         papers_mark_complete(
             paper_ids=[o.paper_id for o in outcomes if o.action == "updated" and o.paper_id]
         )
-        asked = page.asked if isinstance(page, OpenAlexPage) else None
         if asked is not None:
             outcomes = per_paper(asked, outcomes)
         return UpsertReport([*outcomes, *page.failures])

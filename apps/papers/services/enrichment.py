@@ -100,21 +100,25 @@ def paper_lookup_dois(paper: Paper) -> list[str]:
 def paper_enrich_many(
     *,
     works: Iterable[WorkRecord],
+    asked: Iterable[int] = (),
     now: datetime | None = None,
     actor: AbstractBaseUser | None = None,
 ) -> UpsertReport:
     """Apply OpenAlex works to the papers they describe; one outcome per work, in order
     ("updated", "unchanged", or "failed" with the reason: no such paper, an id another paper
-    holds). See the module docstring for what is written. Safe to call twice.
+    holds). `asked`: ids of the papers the works were looked up for (matched by their DOIs
+    even if one was stored with capitals). See the module docstring for what is written.
+    Safe to call twice.
 
     One transaction. Should the database refuse the batch (a concurrent writer took an id
     first), each work is tried alone so that only the bad one fails.
     """
     works = list(works)
+    asked = list(asked)
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            return _enrich_batch(works, now=now, actor=actor)
+            return _enrich_batch(works, asked=asked, now=now, actor=actor)
     except DatabaseError as error:
         if len(works) == 1:
             return UpsertReport(
@@ -123,7 +127,9 @@ def paper_enrich_many(
         logger.warning("enrichment batch of %d refused (%s); one by one", len(works), error)
     report = UpsertReport()
     for work in works:
-        report.outcomes += paper_enrich_many(works=[work], now=now, actor=actor).outcomes
+        report.outcomes += paper_enrich_many(
+            works=[work], asked=asked, now=now, actor=actor
+        ).outcomes
     return report
 
 
@@ -158,7 +164,7 @@ class _Plan:
 
 
 def _enrich_batch(
-    works: list[WorkRecord], *, now: datetime, actor: AbstractBaseUser | None
+    works: list[WorkRecord], *, asked: list[int], now: datetime, actor: AbstractBaseUser | None
 ) -> UpsertReport:
     outcomes = [UpsertOutcome(_label(w), "unchanged") for w in works]
     valid = []
@@ -168,8 +174,8 @@ def _enrich_batch(
         else:
             valid.append((work, outcome))
 
-    papers = _candidates([w for w, _ in valid])
-    by_doi = {p.doi: p for p in papers.values() if p.doi}
+    papers = _candidates([w for w, _ in valid], asked)
+    by_doi = {p.doi.lower(): p for p in papers.values() if p.doi}
     by_arxiv = {p.arxiv_id.lower(): p for p in papers.values() if p.arxiv_id}
     by_work = {p.openalex_id: p for p in papers.values() if p.openalex_id}
 
@@ -253,13 +259,15 @@ def _enrich_batch(
     return UpsertReport(outcomes)
 
 
-def _candidates(works: list[WorkRecord]) -> dict[int, Paper]:
-    """Every paper the works could name, locked for the batch (on PostgreSQL)."""
+def _candidates(works: list[WorkRecord], asked: list[int]) -> dict[int, Paper]:
+    """Every paper the works could name, and the papers asked, locked for the batch (on
+    PostgreSQL)."""
     dois = sorted({w.doi for w in works if w.doi})
     arxiv_ids = sorted({a for w in works if (a := _arxiv_id_of(w.doi))})
     ids = sorted({w.openalex_id for w in works})
     found: dict[int, Paper] = {}
     for lookup, values in (
+        ("pk__in", sorted(set(asked))),
         ("doi__in", dois),
         ("arxiv_id__in", arxiv_ids),
         ("openalex_id__in", ids),

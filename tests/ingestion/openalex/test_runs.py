@@ -323,3 +323,18 @@ def test_a_date_from_openalex_completes_a_record_marked_incomplete(tmp_path: Pat
     paper.refresh_from_db()
     assert paper.published_at is not None
     assert paper.record_incomplete is False
+
+
+def test_a_doi_stored_with_capitals_is_matched(
+    openalex_settings, openalex: OpenAlexStandin
+) -> None:  # type: ignore[no-untyped-def]
+    paper = PaperFactory(arxiv_id=None, doi="10.1145/abc")
+    Paper.objects.filter(pk=paper.pk).update(doi="10.1145/ABC")  # as a hand edit may leave it
+    openalex.works = [work(8, doi="10.1145/ABC", cited_by=2)]  # OpenAlex writes it lower-cased
+
+    assert enrich() == "created=0 updated=1 unchanged=0 failed=0"
+
+    (sent,) = openalex.lookups()
+    assert sent.params["filter"] == "doi:10.1145/abc"
+    paper.refresh_from_db()
+    assert (paper.openalex_id, paper.doi) == ("W8", "10.1145/ABC")
