@@ -4,7 +4,7 @@ schedule, for the papers whose OpenAlex facts are oldest."""
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from apps.core.exceptions import ApplicationError
@@ -17,14 +17,15 @@ from apps.papers.models import Paper
 def openalex_enrich_start(
     *,
     paper_ids: Iterable[int] | None = None,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: AbstractBaseUser | AnonymousUser | None = None,
     reason: str = "selected",
 ) -> IngestRun:
     """Record an OpenAlex run over these papers (None: every paper with a DOI or an arXiv
     id) and enqueue it after commit. Raises ApplicationError if none of the papers chosen can
     be looked up. Each call starts a new run; a re-run changes nothing."""
+    user = requested_by if isinstance(requested_by, AbstractBaseUser) else None
     if paper_ids is None:
-        return ingest_run_start(spec=OpenAlexSpec(reason=reason), requested_by=requested_by)
+        return ingest_run_start(spec=OpenAlexSpec(reason=reason), requested_by=user)
     ids = sorted(set(paper_ids))
     if not ids:
         raise ApplicationError("Select at least one paper to enrich.")
@@ -33,7 +34,7 @@ def openalex_enrich_start(
     ):
         raise ApplicationError("None of these papers has a DOI or an arXiv id to look up.")
     return ingest_run_start(
-        spec=OpenAlexSpec(paper_ids=tuple(ids), reason=reason), requested_by=requested_by
+        spec=OpenAlexSpec(paper_ids=tuple(ids), reason=reason), requested_by=user
     )
 
 
