@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -29,8 +29,11 @@ from apps.papers.services import UpsertReport
 
 logger = logging.getLogger(__name__)
 
+# Who asked for a run: a user (anonymous and system runs record nobody).
+Actor = AbstractBaseUser | AnonymousUser | None
 
-def _user(user: AbstractBaseUser | None) -> Any:
+
+def _user(user: Actor) -> Any:
     """The user to record on a run, or None for anonymous and system runs."""
     return user if user is not None and user.is_authenticated else None
 
@@ -42,18 +45,19 @@ EXECUTE_TASK = "apps.ingestion.tasks.ingest_run_execute"
 def ingest_run_start(
     *,
     spec: RunSpec,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: Actor = None,
     source: HarvestSource | None = None,
     total: int | None = None,
 ) -> IngestRun:
-    """Record a run of `spec` and enqueue its execution once the row is committed."""
+    """Record a run of `spec` and enqueue its execution once the row is committed; `total`
+    defaults to what the spec expects."""
     with transaction.atomic():
         run = IngestRun.objects.create(
             kind=spec.kind,
             parameters=spec.to_json(),
             requested_by=_user(requested_by),
             source=source,
-            total=total,
+            total=spec.expected() if total is None else total,
         )
         transaction.on_commit(partial(ingest_run_enqueue, run_id=run.pk))
     return run
@@ -182,7 +186,7 @@ def ingest_runs_recover(*, now: datetime | None = None) -> list[int]:
 def ingest_run_open(
     *,
     spec: RunSpec,
-    requested_by: AbstractBaseUser | None = None,
+    requested_by: Actor = None,
     source: HarvestSource | None = None,
     total: int | None = None,
 ) -> IngestRun:
@@ -195,21 +199,18 @@ def ingest_run_open(
         started_at=timezone.now(),
         requested_by=_user(requested_by),
         source=source,
-        total=total,
+        total=spec.expected() if total is None else total,
     )
 
 
-def arxiv_ids_ingest(
-    *, ids: Sequence[str], requested_by: AbstractBaseUser | None = None
-) -> IngestRun:
+def arxiv_ids_ingest(*, ids: Sequence[str], requested_by: Actor = None) -> IngestRun:
     """Start a run that adds (or refreshes) papers by arXiv id, with or without version.
 
     Raises SpecError (an ApplicationError), naming them, if any id is not an arXiv
     identifier; nothing is recorded then. Each call starts a new run; running the same ids
     again changes no paper.
     """
-    spec = ArxivIdsSpec(ids=tuple(ids))
-    return ingest_run_start(spec=spec, requested_by=requested_by, total=len(spec.ids))
+    return ingest_run_start(spec=ArxivIdsSpec(ids=tuple(ids)), requested_by=requested_by)
 
 
 def harvest_source_spec(*, source: HarvestSource) -> RunSpec:
@@ -222,9 +223,7 @@ def harvest_source_spec(*, source: HarvestSource) -> RunSpec:
     return ArxivQuerySpec(query=source.query, max=source.max_results)
 
 
-def harvest_source_run(
-    *, source: HarvestSource, requested_by: AbstractBaseUser | None = None
-) -> IngestRun | None:
+def harvest_source_run(*, source: HarvestSource, requested_by: Actor = None) -> IngestRun | None:
     """Start a harvest of `source` now, unless one is already pending or running (then None).
 
     Safe to call twice, also concurrently: the source row is locked while checking, so one
@@ -280,17 +279,11 @@ def harvest_source_harvested(*, source_id: int, until: datetime) -> None:
 # --- Refresh from arXiv ----------------------------------------------------------------
 
 
-def arxiv_refresh_start(
-    *,
-    paper_ids: Iterable[int],
-    requested_by: AbstractBaseUser | None = None,
-    reason: str = "selected",
-) -> tuple[IngestRun, int]:
-    """Start a run that re-fetches the given papers from arXiv by their arXiv ids (in id_list
-    batches, politely, resumably); returns the run and how many papers were skipped for
-    having no arXiv id. The upsert never overwrites a curator's edit, and a paper the refresh
-    completes loses "record incomplete". Raises ApplicationError if none has an arXiv id.
-    Each call starts a new run; refreshing twice changes nothing the second time."""
+def arxiv_refresh_spec(
+    *, paper_ids: Iterable[int], reason: str = "selected"
+) -> tuple[ArxivRefreshSpec, int]:
+    """The refresh of the given papers (by their arXiv ids, in paper order) and how many were
+    left out for having no arXiv id. Raises ApplicationError if none has one."""
     ids = list(dict.fromkeys(paper_ids))
     arxiv_ids = [
         arxiv_id
@@ -301,9 +294,22 @@ def arxiv_refresh_start(
     ]
     if not arxiv_ids:
         raise ApplicationError("None of these papers has an arXiv id to refresh from.")
-    spec = ArxivRefreshSpec(ids=tuple(arxiv_ids), reason=reason)
-    run = ingest_run_start(spec=spec, requested_by=requested_by, total=len(spec.ids))
-    return run, len(ids) - len(arxiv_ids)
+    return ArxivRefreshSpec(ids=tuple(arxiv_ids), reason=reason), len(ids) - len(arxiv_ids)
+
+
+def arxiv_refresh_start(
+    *,
+    paper_ids: Iterable[int],
+    requested_by: Actor = None,
+    reason: str = "selected",
+) -> tuple[IngestRun, int]:
+    """Start a run that re-fetches the given papers from arXiv by their arXiv ids (id_list
+    batches, politely, resumably); returns the run and how many papers were skipped for
+    having no arXiv id. The upsert never overwrites a curator's edit, and a paper the refresh
+    completes loses "record incomplete". Raises ApplicationError if none has an arXiv id.
+    Each call starts a new run; refreshing twice changes nothing the second time."""
+    spec, skipped = arxiv_refresh_spec(paper_ids=paper_ids, reason=reason)
+    return ingest_run_start(spec=spec, requested_by=requested_by), skipped
 
 
 def arxiv_refresh_incomplete() -> IngestRun | None:

@@ -2,9 +2,8 @@
 
 A spec is built once where the request comes in (API, admin, command, schedule), validated in
 its `__post_init__`, stored on the run as JSON (`IngestRun.parameters`) and read back by the
-engine with the kind's `from_json`. Nothing else builds or reads a run's parameters, so a
-misspelt key cannot hide in one caller: every path gets the same `SpecError` for the same
-bad input.
+engine with the kind's `from_json`. Nothing else builds a run's parameters, so a misspelt
+key cannot hide in one caller: every path gets the same `SpecError` for the same bad input.
 
 To add a run kind, see "Adding a run kind" in docs/ingestion.md.
 """
@@ -36,6 +35,10 @@ class RunSpec:
     JSON-friendly fields (str, int, bool, lists of those) and validate in `__post_init__`."""
 
     kind: ClassVar[str]
+
+    def expected(self) -> int | None:
+        """How many records the run expects, when known before it starts (its `total`)."""
+        return None
 
     def to_json(self) -> dict[str, Any]:
         """The dict stored in `IngestRun.parameters` (defaults included, so a row says all)."""
@@ -112,6 +115,9 @@ class ArxivIdsSpec(RunSpec):
     def __post_init__(self) -> None:
         object.__setattr__(self, "ids", _arxiv_ids(self.ids))
 
+    def expected(self) -> int | None:
+        return len(self.ids)
+
 
 @dataclass(frozen=True)
 class ArxivRefreshSpec(RunSpec):
@@ -124,6 +130,9 @@ class ArxivRefreshSpec(RunSpec):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ids", _arxiv_ids(self.ids))
+
+    def expected(self) -> int | None:
+        return len(self.ids)
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,9 @@ class BibtexSpec(RunSpec):
     def __post_init__(self) -> None:
         if isinstance(self.entries, bool) or not isinstance(self.entries, int) or self.entries < 0:
             raise SpecError("entries must be a count")
+
+    def expected(self) -> int | None:
+        return self.entries
 
 
 __all__ = [

@@ -75,11 +75,6 @@ def display_text(latex: str) -> str:
     return collapse_whitespace(latex_to_text(latex))
 
 
-def latex_escape(text: str) -> str:
-    """Display text as LaTeX that is safe inside a braced field (see `text_to_latex`)."""
-    return text_to_latex(text)
-
-
 def parse_year(value: str) -> int | None:
     """The first four-digit year in a `year` or `date` value ("2020a", "2020-05-14")."""
     match = _YEAR.search(value)

@@ -8,8 +8,8 @@ placements only. Each is an EXISTS subquery, so no filter multiplies rows or nee
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
-from drf_spectacular.drainage import set_override
 
+from apps.core.filters import MultipleFilter
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Category, Paper
 from apps.papers.search import MAX_QUERY_LENGTH, search_papers
@@ -22,18 +22,6 @@ ORDERINGS = {
     "-title": ("-title", "-id"),
     "relevance": ("-relevance", "-published_at", "-id"),
 }
-
-
-class CommaSeparatedChoiceField(forms.ModelMultipleChoiceField):
-    """Accepts `?x=a&x=b` and `?x=a,b` alike."""
-
-    def clean(self, value: object) -> object:
-        if isinstance(value, str):
-            value = [value]
-        if isinstance(value, list | tuple):
-            value = [part.strip() for item in value for part in str(item).split(",")]
-            value = [part for part in value if part]
-        return super().clean(value)
 
 
 class ArxivIdField(forms.CharField):
@@ -69,18 +57,6 @@ class ArxivIdFilter(django_filters.Filter):
 
 class DoiFilter(django_filters.Filter):
     field_class = DoiField
-
-
-class MultipleFilter(django_filters.ModelMultipleChoiceFilter):
-    """A repeatable or comma-separated parameter naming rows; OR between the values."""
-
-    field_class = CommaSeparatedChoiceField
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        # The OpenAPI schema cannot infer "a slug (or code)" from the model; say it, and keep
-        # the label as the parameter's description.
-        set_override(self, "field", {"type": "string", "description": str(self.label or "")})
 
 
 class PlacedInFilter(MultipleFilter):

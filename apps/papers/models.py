@@ -6,7 +6,6 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from simple_history.models import HistoricalRecords
 
 from apps.core.models import CuratedModel, TimeStampedModel
-from apps.core.query import subquery_count
 
 
 class Category(models.Model):
@@ -23,14 +22,6 @@ class Category(models.Model):
         return self.code
 
 
-class AuthorQuerySet(models.QuerySet["Author"]):
-    def with_paper_count(self) -> "AuthorQuerySet":
-        """Annotate `paper_count`: the author's included papers."""
-        return self.annotate(
-            paper_count=subquery_count(Authorship, "author", paper__status=Paper.Status.INCLUDED)
-        )
-
-
 class Author(CuratedModel):
     """A person who wrote papers; one row per distinct folded name."""
 
@@ -43,7 +34,6 @@ class Author(CuratedModel):
     )
 
     history = HistoricalRecords()
-    objects = AuthorQuerySet.as_manager()
 
     class Meta:
         ordering = ("name", "id")

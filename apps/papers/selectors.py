@@ -8,19 +8,11 @@ from django.db.models.functions import RowNumber
 
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
+from apps.core.roles import is_curator
 from apps.papers.models import Paper, Placement
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 STATS_GROUPS = ("phase", "challenge", "direction", "year")
-
-
-def is_curator(user: AbstractBaseUser | AnonymousUser | None) -> bool:
-    """Curators (and superusers) see the inbox, excluded papers and pending suggestions."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and (user.is_superuser or user.has_perm("papers.change_paper"))
-    )
 
 
 def papers_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> QuerySet[Paper]:

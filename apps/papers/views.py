@@ -10,13 +10,13 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from apps.core.pagination import filter_errors, paginate, query_for_bibtex
 from apps.core.views import public_page
 from apps.papers.bibtex import bibtex_entry, citation_key, write_bibtex
 from apps.papers.filtersets import PaperFilterSet
@@ -34,7 +34,6 @@ from apps.taxonomy.models import Challenge, Phase
 
 logger = logging.getLogger(__name__)
 
-PAGE_SIZE = 20
 # Parameters a list page carries that the facet form does not show as a control; they ride
 # along as hidden inputs so that applying a facet keeps them.
 CARRIED_PARAMETERS = (
@@ -55,37 +54,6 @@ SORTS = [
     ("title", "Title, A to Z"),
 ]
 BIBTEX_CHUNK = 500
-
-
-def paginate(request: HttpRequest, rows: QuerySet, *, per_page: int = PAGE_SIZE):  # type: ignore[no-untyped-def]
-    """The requested page of `rows`; a page that does not exist is a 404 that says so."""
-    paginator = Paginator(rows, per_page)
-    number = request.GET.get("page") or 1
-    try:
-        return paginator.page(number)
-    except PageNotAnInteger as error:
-        raise Http404(f"“{number}” is not a page number.") from error
-    except EmptyPage as error:
-        raise Http404(
-            f"There is no page {number}: this list has {paginator.num_pages} "
-            f"page{'s' if paginator.num_pages != 1 else ''}."
-        ) from error
-
-
-def query_for_bibtex(query: QueryDict) -> str:
-    """The list's filters without the page: the BibTeX download takes every result."""
-    query = query.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def filter_errors(filterset: PaperFilterSet) -> list[str]:
-    """Readable messages for the filters a request got wrong."""
-    labels = {name: f.label or name for name, f in filterset.filters.items()}
-    return [
-        f"{labels.get(name, name)}: {' '.join(str(m) for m in messages)}"
-        for name, messages in filterset.errors.items()
-    ]
 
 
 @public_page

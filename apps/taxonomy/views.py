@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from apps.core.pagination import filter_errors, paginate, query_for_bibtex
 from apps.core.views import public_page
 from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Authorship, Placement
@@ -16,7 +17,7 @@ from apps.papers.selectors import (
     papers_visible_to,
     placements_visible_to,
 )
-from apps.papers.views import SORTS, filter_errors, paginate, query_for_bibtex
+from apps.papers.views import SORTS
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 logger = logging.getLogger(__name__)

@@ -172,6 +172,12 @@ RULES: dict[str, Rule] = {
         API_CURATORS_WRITE,
         writes={"curator": ("post", 400), "superuser": ("post", 400)},
     ),
+    "api:refresh": Rule(
+        "curators' API",
+        {"anon": 401, "reader": 403, "curator": 405, "superuser": 405},  # a POST starts one
+        API_CURATORS_WRITE,
+        writes={"curator": ("post", 400), "superuser": ("post", 400)},
+    ),
     "api:ingestrun-list": api_for_curators(),
     "api:ingestrun-detail": api_for_curators(pk("run")),
     "api:bibtex-import-list": Rule(

@@ -5,7 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.papers.bibtex import citation_key, key_suffix, latex_escape, write_bibtex
+from apps.papers.bibtex import citation_key, key_suffix, write_bibtex
+from apps.papers.latex_codec import text_to_latex
 from apps.papers.models import Paper
 from apps.papers.services.citation_keys import citation_keys_assign
 from tests.factories import ChallengeFactory, PaperFactory, PlacementFactory
@@ -88,7 +89,7 @@ def test_imported_fields_are_written_back_and_venues_pick_the_right_field() -> N
     ],
 )
 def test_latex_escaping(text: str, escaped: str) -> None:
-    assert latex_escape(text) == escaped
+    assert text_to_latex(text) == escaped
 
 
 def test_imported_forms_are_written_while_they_agree_with_the_columns() -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from apps.papers.selectors import is_curator
+from apps.core.roles import is_curator
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView

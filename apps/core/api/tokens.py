@@ -8,7 +8,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from apps.core.exceptions import ApplicationError
-from apps.papers.selectors import is_curator
+from apps.core.roles import is_curator
 
 logger = logging.getLogger(__name__)
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.ingestion.specs import ArxivIdsSpec, ArxivQuerySpec, RunSpec, SpecError
+from apps.papers.models import Paper
 
 
 class IngestRunSerializer(SelectableFieldsSerializer, serializers.ModelSerializer):
@@ -100,6 +101,37 @@ class IngestRequestSerializer(serializers.Serializer):
             field = "query" if "query" in attrs else "arxiv_ids"
             raise serializers.ValidationError({field: [error.message]}) from error
         return {**attrs, "spec": spec}
+
+
+class RefreshRequestSerializer(serializers.Serializer):
+    """Which papers to refresh, and from where: their ids in sellm (papers the source cannot
+    be asked about are left out; at least one must be askable)."""
+
+    MAX_PAPERS = 1000
+
+    papers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),  # BigAutoField
+        min_length=1,
+        max_length=MAX_PAPERS,
+        help_text="Ids of the papers to refresh.",
+    )
+    source = serializers.ChoiceField(
+        choices=["arxiv", "openalex"],
+        default="arxiv",
+        help_text="arxiv: re-fetch by arXiv id; openalex: cited-by counts, citation links, "
+        "open-access links and venues, looked up by DOI (arXiv papers by their arXiv DOI).",
+    )
+
+    def validate_papers(self, values: list[int]) -> list[int]:
+        ids = list(dict.fromkeys(values))
+        known = set(Paper.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = [pk for pk in ids if pk not in known]
+        if unknown:
+            raise serializers.ValidationError(
+                f"No papers with ids {', '.join(map(str, unknown[:20]))}"
+                + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
+            )
+        return ids
 
 
 class HarvestSourceSerializer(serializers.ModelSerializer):

@@ -16,10 +16,16 @@ from apps.ingestion.api.serializers import (
     HarvestSourceSerializer,
     IngestRequestSerializer,
     IngestRunSerializer,
+    RefreshRequestSerializer,
 )
 from apps.ingestion.models import HarvestSource, IngestRun
-from apps.ingestion.services import harvest_source_run, ingest_run_resume, ingest_run_start
-from apps.ingestion.specs import ArxivIdsSpec
+from apps.ingestion.openalex.services import openalex_enrich_start
+from apps.ingestion.services import (
+    arxiv_refresh_start,
+    harvest_source_run,
+    ingest_run_resume,
+    ingest_run_start,
+)
 
 
 class Conflict(APIException):
@@ -108,7 +114,36 @@ class IngestView(generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         payload = IngestRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        spec = payload.validated_data["spec"]
-        total = len(spec.ids) if isinstance(spec, ArxivIdsSpec) else None
-        run = ingest_run_start(spec=spec, requested_by=request.user, total=total)
+        run = ingest_run_start(spec=payload.validated_data["spec"], requested_by=request.user)
+        return _accepted(self, run)
+
+
+class RefreshView(generics.GenericAPIView):
+    """Refresh papers from arXiv or OpenAlex; the run is created here and runs elsewhere (a
+    worker, or a background thread without a broker), so the request never waits on a source."""
+
+    serializer_class = RefreshRequestSerializer
+    permission_classes = (IsCurator,)
+    queryset = IngestRun.objects.none()
+
+    @extend_schema(
+        summary="Refresh papers from arXiv or OpenAlex (curators)",
+        description="Starts a run that re-fetches the given papers from arXiv by their arXiv "
+        "ids, in id_list batches (`source` arxiv, the default), or looks them up in OpenAlex "
+        "by DOI, 50 at a time (`source` openalex: cited-by counts, citation links between "
+        "papers of sellm, open-access links, venues), and answers 202 at once with the run "
+        "(its URL also in Location). Papers the source cannot be asked about are left out "
+        "(400 if none can be). A curator's edits are never overwritten; a paper the refresh "
+        'completes loses its "record incomplete" mark.',
+        request=RefreshRequestSerializer,
+        responses={202: IngestRunSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        payload = RefreshRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        papers = payload.validated_data["papers"]
+        if payload.validated_data["source"] == "openalex":
+            run = openalex_enrich_start(paper_ids=papers, requested_by=request.user)
+        else:
+            run, _ = arxiv_refresh_start(paper_ids=papers, requested_by=request.user)
         return _accepted(self, run)

@@ -4,8 +4,8 @@
 import django_filters
 from django.db.models import QuerySet
 
+from apps.core.filters import MultipleFilter
 from apps.core.text import fold
-from apps.papers.filtersets import MultipleFilter
 from apps.papers.models import Author, Placement
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api.fields import FieldSelectionMixin, ReadWriteSerializersMixin
+from apps.core.roles import is_curator
 from apps.papers.api.filtersets import AuthorFilterSet, PlacementFilterSet
 from apps.papers.api.relations import attach_relations
 from apps.papers.api.renderers import BibTeXRenderer, CSLJSONRenderer, ExportRenderer
@@ -31,7 +32,6 @@ from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Author, Authorship, Paper, Placement
 from apps.papers.selectors import (
     STATS_GROUPS,
-    is_curator,
     paper_counts,
     papers_visible_to,
     placements_visible_to,

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Exists, OuterRef, QuerySet
 
-from apps.papers.filtersets import MultipleFilter
+from apps.core.filters import MultipleFilter
 from apps.taxonomy.models import Challenge, Phase, Provenance, ResearchDirection
 
 

@@ -1,5 +1,6 @@
-"""The papers' "Enrich from OpenAlex" admin action: one run for the selection, answered at
-once with a link to the run; papers without a DOI or an arXiv id get a clear message."""
+"""Curators start OpenAlex enrichment from the admin ("Enrich from OpenAlex" on the paper
+list) and the API (`POST /api/v1/refresh/` with `source` openalex): one run for the selection,
+answered at once; papers without a DOI or an arXiv id get a clear message."""
 
 import pytest
 from django.urls import reverse
@@ -55,4 +56,44 @@ def test_papers_that_cannot_be_looked_up_get_a_message_not_a_run(curator_client)
     )
 
     assert b"None of these papers has a DOI or an arXiv id" in response.content
+    assert not IngestRun.objects.exists()
+
+
+def test_the_api_enriches_from_openalex_for_curators(  # type: ignore[no-untyped-def]
+    openalex_settings,
+    openalex: OpenAlexStandin,
+    curator_client,
+    client,
+    django_capture_on_commit_callbacks,
+) -> None:
+    paper = PaperFactory(arxiv_id="2401.00001", doi=None)
+    openalex.works = [work(1, doi="10.48550/arXiv.2401.00001", cited_by=3)]
+    payload = {"papers": [paper.pk], "source": "openalex"}
+
+    anonymous = client.post("/api/v1/refresh/", payload, content_type="application/json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = curator_client.post("/api/v1/refresh/", payload, content_type="application/json")
+
+    assert anonymous.status_code in (401, 403)
+    assert response.status_code == 202, response.json()
+    assert response.json()["kind"] == "openalex"
+    assert IngestRun.objects.get().status == "succeeded"
+    assert Paper.objects.get(pk=paper.pk).cited_by_count == 3
+
+
+def test_the_api_refuses_an_unknown_source_and_unaskable_papers(curator_client) -> None:  # type: ignore[no-untyped-def]
+    bare = PaperFactory(arxiv_id=None, doi=None)
+    url = "/api/v1/refresh/"
+
+    unknown = curator_client.post(
+        url, {"papers": [bare.pk], "source": "crossref"}, content_type="application/json"
+    )
+    unaskable = curator_client.post(
+        url, {"papers": [bare.pk], "source": "openalex"}, content_type="application/json"
+    )
+
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"]["source"] == ['"crossref" is not a valid choice.']
+    assert unaskable.status_code == 400
+    assert "None of these papers has a DOI or an arXiv id" in unaskable.json()["detail"]
     assert not IngestRun.objects.exists()

@@ -182,6 +182,7 @@ def test_a_saved_single_work_and_a_saved_list_page(tmp_path: Path) -> None:
 
 
 def test_a_saved_file_that_is_not_openalex_fails_clearly(tmp_path: Path) -> None:
+    arxiv_paper(1)
     html = tmp_path / "404.html"
     html.write_text("<html>Not Found</html>")
 
@@ -193,9 +194,14 @@ def test_a_saved_file_that_is_not_openalex_fails_clearly(tmp_path: Path) -> None
 
 
 def test_bad_options_are_refused(tmp_path: Path) -> None:
+    bare = PaperFactory(arxiv_id=None, doi=None)
+    with pytest.raises(CommandError, match="reads the whole answer"):
+        enrich("--from-file", str(tmp_path / "x.json"), "--paper", str(bare.pk))
+    with pytest.raises(CommandError, match="none of these papers has a DOI or an arXiv id"):
+        enrich("--paper", str(bare.pk))
     with pytest.raises(CommandError, match="add --source openalex"):
         call_command("enrich", "--from-file", str(tmp_path / "x.json"))
-    with pytest.raises(CommandError, match="no such papers: 999"):
+    with pytest.raises(CommandError, match="no papers with ids 999"):
         enrich("--paper", "999")
     assert not IngestRun.objects.exists()
 

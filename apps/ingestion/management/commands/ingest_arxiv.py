@@ -50,8 +50,7 @@ class Command(BaseCommand):
             spec = self._spec(options)
         except SpecError as error:
             raise CommandError(error.message) from error
-        total = len(spec.ids) if isinstance(spec, ArxivIdsSpec) else None
-        run = ingest_run_open(spec=spec, total=total)
+        run = ingest_run_open(spec=spec)
         run = run_with_progress(run, cast(TextIO, self.stderr._out))
         self.stdout.write(
             f"created={run.created} updated={run.updated} unchanged={run.unchanged} "
