@@ -115,7 +115,8 @@ class RefreshRequestSerializer(serializers.Serializer):
         max_length=MAX_PAPERS,
         help_text="Ids of the papers to refresh.",
     )
-    source = serializers.ChoiceField(
+    # Named like Field.source; DRF's metaclass moves declared fields off the class.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
         choices=["arxiv", "openalex"],
         default="arxiv",
         help_text="arxiv: re-fetch by arXiv id; openalex: cited-by counts, citation links, "
