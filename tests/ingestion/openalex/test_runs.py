@@ -344,3 +344,18 @@ def test_a_doi_stored_with_capitals_is_matched(
     assert sent.params["filter"] == "doi:10.1145/abc"
     paper.refresh_from_db()
     assert (paper.openalex_id, paper.doi) == ("W8", "10.1145/ABC")
+
+
+def test_incomplete_selects_the_papers_marked_so(
+    openalex_settings, openalex: OpenAlexStandin
+) -> None:  # type: ignore[no-untyped-def]
+    marked = arxiv_paper(1, record_incomplete=True)
+    arxiv_paper(2)
+    openalex.works = [arxiv_work(1), arxiv_work(2)]
+
+    assert enrich("--incomplete") == "created=0 updated=1 unchanged=0 failed=0"
+
+    (sent,) = openalex.lookups()
+    assert sent.params["filter"] == "doi:10.48550/arxiv.2401.00001"
+    marked.refresh_from_db()
+    assert marked.openalex_id == "W1"
