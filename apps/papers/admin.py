@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, URLField
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
@@ -249,7 +249,17 @@ class PaperAdmin(CuratedAdmin):
         "accept_suggestions",
         "reject_suggestions",
     )
-    readonly_fields = ("author_names", "arxiv_versions", "included_at", "source")
+    readonly_fields = (
+        "author_names",
+        "arxiv_versions",
+        "included_at",
+        "source",
+        # OpenAlex's facts, as the last enrichment read them (docs/enrichment.md)
+        "cited_by_count",
+        "cited_by_as_of",
+        "references_outside",
+        "enriched_at",
+    )
     fieldsets = (
         (None, {"fields": ("title", "author_names", "abstract", "year")}),
         ("Curation", {"fields": ("status", "status_reason", "included_at", "source")}),
@@ -275,6 +285,20 @@ class PaperAdmin(CuratedAdmin):
             {"fields": ("bibtex_key", "bibtex_type", "bibtex_fields"), "classes": ("collapse",)},
         ),
         (
+            "OpenAlex",
+            {
+                "fields": (
+                    "openalex_id",
+                    "oa_url",
+                    "cited_by_count",
+                    "cited_by_as_of",
+                    "references_outside",
+                    "enriched_at",
+                ),
+                "classes": ("collapse",),
+            },
+        ),
+        (
             "Record",
             {
                 "fields": ("curator_edited_fields", "created_at", "updated_at"),
@@ -283,6 +307,7 @@ class PaperAdmin(CuratedAdmin):
         ),
     )
     filter_horizontal = ("categories",)
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Paper]:
         return (

@@ -97,3 +97,16 @@ def test_the_api_refuses_an_unknown_source_and_unaskable_papers(curator_client) 
     assert unaskable.status_code == 400
     assert "None of these papers has a DOI or an arXiv id" in unaskable.json()["detail"]
     assert not IngestRun.objects.exists()
+
+
+def test_the_paper_page_in_the_admin_shows_what_openalex_said(curator_client) -> None:  # type: ignore[no-untyped-def]
+    paper = PaperFactory(openalex_id="W2741809807", cited_by_count=1234, references_outside=17)
+
+    response = curator_client.get(reverse("admin:papers_paper_change", args=[paper.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="W2741809807"' in page  # editable: a curator's correction is kept
+    assert "1234" in page
+    assert "17" in page
+    assert 'name="cited_by_count"' not in page  # read only: OpenAlex's facts
