@@ -220,6 +220,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 24 * 60 * 60,
         "options": {"expires": 60 * 60},
     },
+    "ingestion-openalex-refresh": {
+        "task": "apps.ingestion.tasks.openalex_refresh_due_task",
+        "schedule": 24 * 60 * 60,
+        "options": {"expires": 60 * 60},
+    },
 }
 
 # --- arXiv ------------------------------------------------------------------------------
@@ -239,6 +244,28 @@ ARXIV_TIMEOUT = env.float("ARXIV_TIMEOUT", default=30.0)
 ARXIV_RETRIES = env.int("ARXIV_RETRIES", default=4)
 # Largest response body accepted from arXiv (or as a saved file), in bytes.
 ARXIV_MAX_RESPONSE_BYTES = env.int("ARXIV_MAX_RESPONSE_BYTES", default=64 * 1024 * 1024)
+
+# --- OpenAlex (enrichment: citations, open-access copies, venues) ----------------------
+
+OPENALEX_API_URL = env.str("OPENALEX_API_URL", default="https://api.openalex.org")
+# An e-mail address sent with every request ("polite pool": faster, more reliable answers).
+OPENALEX_MAILTO = env.str("OPENALEX_MAILTO", default="")
+# Optional API key (higher limits); sent as the api_key parameter, never logged.
+OPENALEX_API_KEY = env.str("OPENALEX_API_KEY", default="")
+# OpenAlex allows 10 requests a second per client: seconds between two, across all workers.
+OPENALEX_MIN_INTERVAL = env.float("OPENALEX_MIN_INTERVAL", default=0.1)
+# The lock that spaces requests across processes (as for arXiv): Redis, else a lock file.
+OPENALEX_LOCK_URL = env.str("OPENALEX_LOCK_URL", default=_redis_broker)
+OPENALEX_LOCK_FILE = VAR_DIR / "openalex-politeness.lock"
+# Seconds a request may take to connect and between bytes; the body gets 4x.
+OPENALEX_TIMEOUT = env.float("OPENALEX_TIMEOUT", default=30.0)
+# Retries (exponential backoff, jitter, Retry-After honoured) on timeouts, 429 and 5xx.
+OPENALEX_RETRIES = env.int("OPENALEX_RETRIES", default=4)
+# Seconds before the first retry (doubling, with jitter, up to 2 minutes).
+OPENALEX_RETRY_BACKOFF = env.float("OPENALEX_RETRY_BACKOFF", default=1.0)
+# Beat refreshes, once a day, the papers not enriched from OpenAlex for this many days (their
+# cited-by counts move); 0 turns the refresh off.
+OPENALEX_REFRESH_DAYS = env.int("OPENALEX_REFRESH_DAYS", default=30)
 
 # --- BibTeX import ----------------------------------------------------------------------
 

@@ -90,6 +90,7 @@ class IngestRun(TimeStampedModel):
         SAVED_RESPONSE = "saved_response", "Saved arXiv response"
         BIBTEX = "bibtex", "BibTeX import"
         ARXIV_REFRESH = "arxiv_refresh", "Refresh from arXiv"
+        OPENALEX = "openalex", "OpenAlex enrichment"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"

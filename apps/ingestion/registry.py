@@ -13,6 +13,7 @@ from apps.ingestion.arxiv.runs import (
 )
 from apps.ingestion.bibtex.services import BibtexKind
 from apps.ingestion.kinds import RunKind
+from apps.ingestion.openalex.runs import OpenAlexKind
 
 KINDS: dict[str, RunKind] = {
     kind.spec.kind: kind
@@ -23,5 +24,6 @@ KINDS: dict[str, RunKind] = {
         OaiSetKind(),
         SavedResponseKind(),
         BibtexKind(),
+        OpenAlexKind(),
     )
 }

@@ -10,6 +10,7 @@ from django.db import connections
 from apps.ingestion.engine import DATABASE_ERRORS, RESUME_LATER, Step, run_execute
 from apps.ingestion.errors import SourceUnavailableError
 from apps.ingestion.models import IngestRun
+from apps.ingestion.openalex.services import openalex_refresh_due
 from apps.ingestion.services import (
     arxiv_refresh_incomplete,
     harvest_sources_dispatch,
@@ -90,3 +91,11 @@ def arxiv_refresh_incomplete_task() -> int:
     how many papers the started run asks for (0 if none, or one is still going)."""
     run = arxiv_refresh_incomplete()
     return run.total or 0 if run is not None else 0
+
+
+@shared_task(ignore_result=True)
+def openalex_refresh_due_task() -> int:
+    """Enrich from OpenAlex the papers not enriched for OPENALEX_REFRESH_DAYS days (beat calls
+    this daily); returns the started run's id, or 0 if none (one still going, or turned off)."""
+    run = openalex_refresh_due()
+    return run.pk if run is not None else 0

@@ -327,7 +327,17 @@ class PaperAdmin(CuratedAdmin):
         "accept_suggestions",
         "reject_suggestions",
     )
-    readonly_fields = ("author_names", "arxiv_versions", "included_at", "source")
+    readonly_fields = (
+        "author_names",
+        "arxiv_versions",
+        "included_at",
+        "source",
+        # OpenAlex's facts, as the last enrichment read them (docs/enrichment.md)
+        "cited_by_count",
+        "cited_by_as_of",
+        "references_outside",
+        "enriched_at",
+    )
     fieldsets = (
         (None, {"fields": ("title", "author_names", "abstract", "year")}),
         (
@@ -363,6 +373,20 @@ class PaperAdmin(CuratedAdmin):
         (
             "BibTeX",
             {"fields": ("bibtex_key", "bibtex_type", "bibtex_fields"), "classes": ("collapse",)},
+        ),
+        (
+            "OpenAlex",
+            {
+                "fields": (
+                    "openalex_id",
+                    "oa_url",
+                    "cited_by_count",
+                    "cited_by_as_of",
+                    "references_outside",
+                    "enriched_at",
+                ),
+                "classes": ("collapse",),
+            },
         ),
         (
             "Record",

@@ -288,6 +288,28 @@ class Citation(models.Model):
         return f"{self.citing_id} cites {self.cited_id}"
 
 
+class ReferencedWork(models.Model):
+    """An OpenAlex work that a paper's reference list names, as OpenAlex last read it.
+
+    Kept whole (not only the works already in sellm) so that a paper enriched later is linked
+    from the papers that cite it: `Citation` rows are derived from these and `openalex_id`.
+    """
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="referenced_works")
+    work_id = models.CharField("OpenAlex work id", max_length=32, db_index=True)
+
+    class Meta:
+        ordering = ("paper", "work_id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "work_id"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} references {self.work_id}"
+
+
 class Authorship(models.Model):
     """An author's place in a paper's author list (position 0 is the first author)."""
 

@@ -1,6 +1,7 @@
 """Ingestion in the admin: harvest sources and runs (harvests.py), BibTeX imports (bibtex.py),
-and the papers' "Refresh from arXiv" action (refresh.py)."""
+and the papers' "Refresh from arXiv" (refresh.py) and "Enrich from OpenAlex" (openalex.py)
+actions."""
 
-from apps.ingestion.admin import bibtex, harvests, refresh
+from apps.ingestion.admin import bibtex, harvests, openalex, refresh
 
-__all__ = ["bibtex", "harvests", "refresh"]
+__all__ = ["bibtex", "harvests", "openalex", "refresh"]

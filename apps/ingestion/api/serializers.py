@@ -104,8 +104,8 @@ class IngestRequestSerializer(serializers.Serializer):
 
 
 class RefreshRequestSerializer(serializers.Serializer):
-    """Which papers to refresh from arXiv: their ids in sellm (papers without an arXiv id are
-    left out; at least one must have one)."""
+    """Which papers to refresh, and from where: their ids in sellm (papers the source cannot
+    be asked about are left out; at least one must be askable)."""
 
     MAX_PAPERS = 1000
 
@@ -113,7 +113,14 @@ class RefreshRequestSerializer(serializers.Serializer):
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),  # BigAutoField
         min_length=1,
         max_length=MAX_PAPERS,
-        help_text="Ids of the papers to re-fetch from arXiv.",
+        help_text="Ids of the papers to refresh.",
+    )
+    # Named like Field.source; DRF's metaclass moves declared fields off the class.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=["arxiv", "openalex"],
+        default="arxiv",
+        help_text="arxiv: re-fetch by arXiv id; openalex: cited-by counts, citation links, "
+        "open-access links and venues, looked up by DOI (arXiv papers by their arXiv DOI).",
     )
 
     def validate_papers(self, values: list[int]) -> list[int]:

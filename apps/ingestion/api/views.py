@@ -19,6 +19,7 @@ from apps.ingestion.api.serializers import (
     RefreshRequestSerializer,
 )
 from apps.ingestion.models import HarvestSource, IngestRun
+from apps.ingestion.openalex.services import openalex_enrich_start
 from apps.ingestion.services import (
     arxiv_refresh_start,
     harvest_source_run,
@@ -121,27 +122,31 @@ class IngestView(generics.GenericAPIView):
 
 
 class RefreshView(generics.GenericAPIView):
-    """Re-fetch papers from arXiv; the run is created here and runs elsewhere (a worker, or
-    a background thread without a broker), so the request never waits on arXiv."""
+    """Refresh papers from arXiv or OpenAlex; the run is created here and runs elsewhere (a
+    worker, or a background thread without a broker), so the request never waits on a source."""
 
     serializer_class = RefreshRequestSerializer
     permission_classes = (IsCurator,)
     queryset = IngestRun.objects.none()
 
     @extend_schema(
-        summary="Refresh papers from arXiv (curators)",
+        summary="Refresh papers from arXiv or OpenAlex (curators)",
         description="Starts a run that re-fetches the given papers from arXiv by their arXiv "
-        "ids, in id_list batches, and answers 202 at once with the run (its URL also in "
-        "Location). Papers without an arXiv id are left out (400 if none has one). A curator's "
-        "edits are never overwritten; a paper the refresh completes loses its "
-        '"record incomplete" mark.',
+        "ids, in id_list batches (`source` arxiv, the default), or looks them up in OpenAlex "
+        "by DOI, 50 at a time (`source` openalex: cited-by counts, citation links between "
+        "papers of sellm, open-access links, venues), and answers 202 at once with the run "
+        "(its URL also in Location). Papers the source cannot be asked about are left out "
+        "(400 if none can be). A curator's edits are never overwritten; a paper the refresh "
+        'completes loses its "record incomplete" mark.',
         request=RefreshRequestSerializer,
         responses={202: IngestRunSerializer},
     )
     def post(self, request: Request) -> Response:
         payload = RefreshRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        run, _ = arxiv_refresh_start(
-            paper_ids=payload.validated_data["papers"], requested_by=request.user
-        )
+        papers = payload.validated_data["papers"]
+        if payload.validated_data["source"] == "openalex":
+            run = openalex_enrich_start(paper_ids=papers, requested_by=request.user)
+        else:
+            run, _ = arxiv_refresh_start(paper_ids=papers, requested_by=request.user)
         return _accepted(self, run)

@@ -54,10 +54,14 @@ class RedisPoliteness:
         hold: float = 120.0,
         wait_limit: float = 600.0,
         name: str = LOCK_NAME,
+        service: str = "arXiv",
+        unavailable: type[Exception] = ArxivUnavailableError,
     ) -> None:
         import redis
 
         self.interval = interval
+        self.service = service  # named in errors; other polite clients reuse this class
+        self.unavailable = unavailable  # the caller's transient error, so it retries
         self.hold = hold  # longest a holder may keep the lock (a request plus its timeout)
         self.wait_limit = wait_limit  # longest a caller waits for its turn
         self.name = name
@@ -80,14 +84,15 @@ class RedisPoliteness:
         )
         try:
             if not lock.acquire():
-                raise ArxivUnavailableError(
-                    f"waited {self.wait_limit:.0f}s for a turn to call arXiv; other workers hold it"
+                raise self.unavailable(
+                    f"waited {self.wait_limit:.0f}s for a turn to call {self.service}; "
+                    "other workers hold it"
                 )
             raw = self.client.get(f"{self.name}:next")
             wait = float(raw) - self._now() if raw is not None else 0.0
         except redis.RedisError as error:
             # Our own lock being unreachable is transient too: retry later, never skip it.
-            raise ArxivUnavailableError(
+            raise self.unavailable(
                 f"the politeness lock (Redis) is unavailable: {error}"
             ) from error
         try:
@@ -104,7 +109,7 @@ class RedisPoliteness:
                 )
                 lock.release()
             except redis.RedisError as error:  # expired under a very slow request, or Redis gone
-                logger.warning("could not release the arXiv politeness lock: %s", error)
+                logger.warning("could not release the %s politeness lock: %s", self.service, error)
 
 
 class FilePoliteness:

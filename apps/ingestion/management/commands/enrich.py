@@ -1,6 +1,6 @@
-"""`manage.py enrich [--source arxiv] [--paper ID…] [--incomplete]`: complete the records of
-papers already in the base from an outside source, as a recorded, resumable run carried out in
-this process through the engine.
+"""`manage.py enrich [--source arxiv|openalex] [--paper ID…] [--incomplete] [--from-file FILE]`:
+complete the records of papers already in the base from an outside source, as a recorded,
+resumable run carried out in this process through the engine.
 
 Each source is one entry of SOURCES: a function from the parsed options (and the selected
 papers) to the spec of its run kind, plus the options it adds. A new source (OpenAlex) is one
@@ -9,14 +9,16 @@ more run kind (docs/ingestion.md, "Adding a run kind") and one more entry here.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.core.exceptions import ApplicationError
 from apps.ingestion.management.progress import run_with_progress
 from apps.ingestion.models import IngestRun
+from apps.ingestion.openalex.specs import OpenAlexSpec
 from apps.ingestion.services import arxiv_refresh_spec, ingest_run_open
 from apps.ingestion.specs import RunSpec
 from apps.papers.models import Paper
@@ -40,8 +42,45 @@ def arxiv_spec(options: dict, papers: QuerySet[Paper]) -> tuple[RunSpec, list[st
     return spec, notes
 
 
+def openalex_spec(options: dict, papers: QuerySet[Paper]) -> tuple[RunSpec, list[str]]:
+    """Look the selected papers up in OpenAlex by DOI (arXiv papers by their arXiv DOI), or
+    read a saved OpenAlex answer (`--from-file`) offline."""
+    if options["from_file"] is not None:
+        if options["papers"] or options["incomplete"]:
+            raise CommandError("--from-file reads the whole answer: no --paper or --incomplete")
+        path = options["from_file"].resolve()
+        if not path.is_file():
+            raise CommandError(f"no such file: {path}")
+        return OpenAlexSpec(path=str(path), reason="command"), []
+    if not (options["papers"] or options["incomplete"]):
+        return OpenAlexSpec(reason="command"), []  # every paper with a DOI or an arXiv id
+    ids = list(papers.values_list("pk", flat=True))
+    askable = papers.filter(Q(doi__isnull=False) | Q(arxiv_id__isnull=False)).count()
+    notes = (
+        [f"left out {len(ids) - askable} paper(s) without a DOI or an arXiv id"]
+        if askable < len(ids)
+        else []
+    )
+    if not askable:
+        raise CommandError("none of these papers has a DOI or an arXiv id to look up")
+    return OpenAlexSpec(paper_ids=tuple(ids), reason="command"), notes
+
+
+def openalex_arguments(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--from-file",
+        type=Path,
+        help="--source openalex: a saved OpenAlex answer (a work or a list page), offline",
+    )
+
+
 SOURCES: dict[str, Source] = {
     "arxiv": Source(help="re-fetch papers with an arXiv id from the arXiv API", spec=arxiv_spec),
+    "openalex": Source(
+        help="cited-by counts, citation links, open-access links and venues from OpenAlex, by DOI",
+        spec=openalex_spec,
+        add_arguments=openalex_arguments,
+    ),
 }
 
 
@@ -73,6 +112,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         source = SOURCES[str(options["source"])]
+        if options.get("from_file") is not None and options["source"] != "openalex":
+            raise CommandError("--from-file reads saved OpenAlex answers: add --source openalex")
         papers = self._papers(options)
         if not papers.exists():
             self.stdout.write("no papers to enrich")
