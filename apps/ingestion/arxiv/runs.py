@@ -38,7 +38,7 @@ from apps.ingestion.services import (
     ingest_run_finish,
     ingest_run_record,
 )
-from apps.ingestion.suggestions import placements_suggest
+from apps.ingestion.suggestions import placements_suggest_after_commit
 from apps.papers.identifiers import parse_arxiv_id
 from apps.papers.models import Paper
 from apps.papers.records import PaperRecord
@@ -113,8 +113,8 @@ def _page_write(*, run: IngestRun, page: Page, expected_cursor: dict) -> Step:
     else:
         report = UpsertReport()
     report.outcomes.extend(page.failures)
-    if report.created_paper_ids:
-        placements_suggest(paper_ids=report.created_paper_ids)
+    # knowledge (issue 12): suggestions are scored after this page commits, outside its locks.
+    placements_suggest_after_commit(report.created_paper_ids)
     ingest_run_record(run=locked, report=report, cursor=page.next_cursor)
     if page.total is not None and locked.total != page.total:
         IngestRun.objects.filter(pk=locked.pk).update(total=page.total)
