@@ -211,6 +211,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
+    "papers-related-refresh": {  # related papers by content (issue 12)
+        "task": "apps.papers.tasks.related_papers_refresh_task",
+        "schedule": 6 * 60 * 60,
+        "options": {"expires": 5 * 60 * 60},
+    },
 }
 
 # --- arXiv ------------------------------------------------------------------------------

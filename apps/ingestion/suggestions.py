@@ -27,23 +27,30 @@ evaluation in `bench/ingest_suggestions_loo.py` builds the model from the seed f
 import heapq
 import logging
 import math
-import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-import snowballstemmer
 from django.db.models import Count, Max, Sum
 
-from apps.core.text import fold
+from apps.core.terms import analyse, phrase_tokens, stem, tokens
 from apps.papers.models import Paper, Placement
 from apps.papers.services import PlacementProposal, placement_add_many
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 logger = logging.getLogger(__name__)
+
+__all__ = [  # the text analysis lives in core (related papers use it too); re-exported
+    "SuggestionModel",
+    "phrase_tokens",
+    "placements_suggest",
+    "placements_suggest_after_commit",
+    "stem",
+    "suggestion_model",
+    "tokens",
+]
 
 KINDS = ("phase", "challenge", "direction")
 # Weights chosen by leave-one-out over the seed's curated placements (docs/performance.md).
@@ -58,56 +65,6 @@ MIN_SCORE = 0.05  # below this nothing matched well enough to suggest
 MAX_SUGGESTED = {"phase": 1, "challenge": 3, "direction": 2}
 EXEMPLARS_PER_TARGET = 500  # most recent accepted placements a target learns from
 EVIDENCE_WORDS = 4
-
-_STOP = frozenset(
-    (  # noqa: SIM905 - a word list reads better as prose
-        "a an and are as at be by for from has have in into is it its of on or our that the "
-        "their this to towards via we with what when where which while how can do does using "
-        "based study studies approach approaches toward large language model models llm llms "
-        "under over between not no new more most all any both each other such than then "
-        "these those through about across after before beyond within without up down out off "
-        "only also very well further here there who whom why will would should could may "
-        "might must shall been being was were if but so because one two three first second "
-        "vs versus per number part paper papers propose proposes proposed show shows results"
-    ).split()
-)
-
-_stemmer = snowballstemmer.stemmer("english")
-_stemmer_lock = threading.Lock()  # the Snowball stemmer keeps state between calls
-
-
-@lru_cache(maxsize=200_000)  # words repeat across abstracts: stem each once per process
-def stem(word: str) -> str:
-    """The Snowball (Porter 2) stem: "evaluation", "evaluating", "evaluate" → "evalu"."""
-    with _stemmer_lock:
-        return str(_stemmer.stemWord(word))
-
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def _words(text: str) -> list[str]:
-    # ASCII text needs no accent folding; skipping it halves the cost on arXiv abstracts.
-    folded = text.lower() if text.isascii() else fold(text)
-    return [w for w in _WORD.findall(folded) if len(w) > 1]
-
-
-def analyse(text: str) -> tuple[list[str], list[tuple[str, str]]]:
-    """(every stemmed word, in order — for keyword phrases such as "model merging";
-    the content words as (stem, surface word) pairs, stop words removed — for similarity)."""
-    words = _words(text)
-    return [stem(w) for w in words], [(stem(w), w) for w in words if w not in _STOP]
-
-
-def tokens(text: str) -> list[str]:
-    """Folded, stemmed content words of `text` (stop words removed)."""
-    return [s for s, _ in analyse(text)[1]]
-
-
-def phrase_tokens(keyword: str) -> tuple[str, ...]:
-    """A keyword as the stemmed word sequence it matches in a text's full word list."""
-    return tuple(stem(w) for w in _words(keyword))
-
 
 @dataclass(slots=True)
 class Target:

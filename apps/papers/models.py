@@ -417,3 +417,30 @@ class Placement(TimeStampedModel):
         if self.direction_id:
             return "direction"
         return "challenge" if self.challenge_id else "phase"
+
+
+class RelatedPaper(models.Model):
+    """One of a paper's nearest neighbours by content (TF-IDF cosine over title, abstract and
+    curators' notes), precomputed by `related_papers_refresh` so that the paper page reads a
+    few rows instead of comparing texts on every request. Rebuilt whole, never edited."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="neighbours")
+    related = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="neighbour_of")
+    rank = models.PositiveSmallIntegerField()
+    similarity = models.FloatField()
+    words = models.JSONField(default=list, blank=True, help_text="The words both papers weigh.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("paper", "rank")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "related"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(paper=models.F("related")), name="%(app_label)s_%(class)s_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} ~ {self.related_id} ({self.similarity:.2f})"

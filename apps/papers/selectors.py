@@ -8,7 +8,7 @@ from django.db.models.functions import RowNumber
 
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
-from apps.papers.models import Paper, Placement
+from apps.papers.models import Paper, Placement, RelatedPaper
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 STATS_GROUPS = ("phase", "challenge", "direction", "year")
@@ -142,24 +142,66 @@ def challenge_paper_samples(
     return samples
 
 
-def related_papers(paper: Paper, papers: QuerySet[Paper], *, limit: int = 8) -> QuerySet[Paper]:
-    """Papers of `papers` sharing an accepted challenge placement with `paper`, the most
-    shared challenges first, annotated with `shared_challenges`."""
+RELATED_CANDIDATES = 10
 
+
+def related_papers(paper: Paper, papers: QuerySet[Paper], *, limit: int = 8) -> list[Paper]:
+    """Papers of `papers` related to `paper`, best first, each with `related_reasons`
+    ("shares Test oracles under non-determinism", "similar: metamorphic, oracle").
+
+    Reads the precomputed neighbours (`RelatedPaper`: content similarity with a bonus for
+    shared challenges, see services/related.py) and names the challenges they share now.
+    A paper the refresh has not seen yet falls back to the papers sharing most of its
+    challenges, counted live. A fixed number of queries either way.
+    """
+    neighbours = {
+        related_id: (similarity, words)
+        for related_id, similarity, words in RelatedPaper.objects.filter(paper=paper)
+        .order_by("rank")
+        .values_list("related_id", "similarity", "words")[:RELATED_CANDIDATES]
+    }
     own = Placement.objects.accepted().filter(paper=paper, challenge__isnull=False)
-    shared = Placement.objects.accepted().filter(
-        paper=OuterRef("pk"), challenge__in=own.values("challenge")
+    if neighbours:
+        candidates = set(neighbours)
+    else:
+        shared = Placement.objects.accepted().filter(
+            paper=OuterRef("pk"), challenge__in=own.values("challenge")
+        )
+        shared_count = (
+            shared.order_by()
+            .values("paper")
+            .annotate(n=Count("challenge", distinct=True))
+            .values("n")
+        )
+        candidates = set(
+            papers.exclude(pk=paper.pk)
+            .filter(Exists(shared))  # narrows the rows before the count subquery runs
+            .annotate(shared_challenges=Subquery(shared_count, output_field=IntegerField()))
+            .order_by("-shared_challenges", "-published_at", "-id")
+            .values_list("pk", flat=True)[:RELATED_CANDIDATES]
+        )
+    if not candidates:
+        return []
+    names: dict[int, list[str]] = {}
+    rows = (
+        Placement.objects.accepted()
+        .filter(paper_id__in=candidates, challenge__in=own.values("challenge"))
+        .order_by("challenge__phase__order", "challenge__position", "challenge__name")
+        .values_list("paper_id", "challenge__name")
     )
-    shared_count = (
-        shared.order_by().values("paper").annotate(n=Count("challenge", distinct=True)).values("n")
-    )
-    return (
-        papers.exclude(pk=paper.pk)
-        .filter(Exists(shared))  # narrows the rows before the count subquery runs
-        .annotate(shared_challenges=Subquery(shared_count, output_field=IntegerField()))
-        .order_by("-shared_challenges", "-published_at", "-id")
-        .for_list()[:limit]  # type: ignore[attr-defined]
-    )
+    for paper_id, name in rows:
+        if name not in names.setdefault(paper_id, []):
+            names[paper_id].append(name)
+    found = list(papers.exclude(pk=paper.pk).filter(pk__in=candidates).for_list())  # type: ignore[attr-defined]
+    for other in found:
+        similarity, words = neighbours.get(other.pk, (0.0, []))
+        reasons = [f"shares {name}" for name in names.get(other.pk, [])]
+        if words:
+            reasons.append("similar: " + ", ".join(words))
+        other.related_reasons = reasons
+        other.related_score = len(names.get(other.pk, [])) + 2 * similarity
+    found.sort(key=lambda p: (-p.related_score, -(p.year or 0), -p.pk))
+    return found[:limit]
 
 
 def category_counts(papers: QuerySet[Paper], *, limit: int = 20) -> list[dict]:
