@@ -66,6 +66,7 @@ MAX_SUGGESTED = {"phase": 1, "challenge": 3, "direction": 2}
 EXEMPLARS_PER_TARGET = 500  # most recent accepted placements a target learns from
 EVIDENCE_WORDS = 4
 
+
 @dataclass(slots=True)
 class Target:
     """A phase, challenge or direction as the model knows it."""

@@ -1,14 +1,26 @@
 """Reads that depend on who is asking: what each user may see, and counts for charts."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.db.models.functions import RowNumber
 
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
-from apps.papers.models import Paper, Placement, RelatedPaper
+from apps.core.text import fold
+from apps.papers.models import Author, Authorship, Paper, Placement, RelatedPaper
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 STATS_GROUPS = ("phase", "challenge", "direction", "year")
@@ -236,3 +248,87 @@ def taxonomy_paper_counts() -> dict[str, dict[int, int]]:
         )
         counts[level] = dict(rows)
     return counts
+
+
+# --- Authors (issue 12) ---------------------------------------------------------------------
+
+
+def authors_with_papers(papers: QuerySet[Paper], *, search: str = "") -> QuerySet[Author]:
+    """Authors of at least one of `papers`, alphabetical, with `paper_count` (of `papers`).
+    `search` matches any part of the name, accents and case ignored."""
+    visible = papers.order_by().values("pk")
+    authors = Author.objects.filter(
+        Exists(Authorship.objects.filter(author=OuterRef("pk"), paper__in=visible))
+    )
+    if search:
+        key = fold(search)
+        authors = authors.filter(Q(name_key__contains=key) | Q(name__icontains=search))
+    return authors.annotate(
+        paper_count=subquery_count(Authorship, "author", distinct="paper", paper__in=visible)
+    ).order_by("name", "pk")
+
+
+@dataclass
+class AuthorProfile:
+    """What an author page shows beyond the paper list."""
+
+    coauthors: list[dict]
+    years: list[dict]
+    phases: list[dict]
+    challenges: list[dict]
+
+
+def author_profile(
+    author: Author, papers: QuerySet[Paper], *, coauthors: int = 30
+) -> AuthorProfile:
+    """Co-authors (most shared papers first), papers per year, and the phases and challenges
+    of the author's papers among `papers`. Four queries, whatever the numbers."""
+    theirs = (
+        papers.filter(Exists(Authorship.objects.filter(paper=OuterRef("pk"), author=author)))
+        .order_by()
+        .values("pk")
+    )
+    partners = (
+        Authorship.objects.filter(paper__in=theirs)
+        .exclude(author=author)
+        .values("author_id", "author__name")
+        .annotate(count=Count("paper", distinct=True))
+        .order_by("-count", "author__name")[:coauthors]
+    )
+    years = (
+        Paper.objects.filter(pk__in=theirs)
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by("-year")
+    )
+    placed = Placement.objects.accepted().filter(paper__in=theirs)
+    phases = (
+        placed.values("phase__slug", "phase__name")
+        .annotate(count=Count("paper", distinct=True))
+        .order_by("phase__order")
+    )
+    challenges = (
+        placed.filter(challenge__isnull=False)
+        .values("challenge__slug", "challenge__name", "phase__name")
+        .annotate(count=Count("paper", distinct=True))
+        .order_by("-count", "challenge__phase__order", "challenge__position")
+    )
+    return AuthorProfile(
+        coauthors=[
+            {"pk": r["author_id"], "name": r["author__name"], "count": r["count"]} for r in partners
+        ],
+        years=[r for r in years if r["year"] is not None],
+        phases=[
+            {"slug": r["phase__slug"], "name": r["phase__name"], "count": r["count"]}
+            for r in phases
+        ],
+        challenges=[
+            {
+                "slug": r["challenge__slug"],
+                "name": r["challenge__name"],
+                "phase": r["phase__name"],
+                "count": r["count"],
+            }
+            for r in challenges
+        ],
+    )

@@ -12,6 +12,7 @@ urlpatterns = [
     path("papers/", views.paper_list, name="list"),
     path("papers/bibtex/", views.paper_bibtex, name="bibtex"),
     path("papers/<int:pk>/", views.paper_detail, name="detail"),
+    path("authors/", views.author_list, name="authors"),
     path("authors/<int:pk>/", views.author_detail, name="author"),
     path("gaps/", views.gap_map, name="gaps"),
     path("feeds/papers/", public_page(feeds.NewPapersFeed()), name="feed"),

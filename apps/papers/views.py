@@ -22,6 +22,8 @@ from apps.papers.bibtex import bibtex_entry, citation_key, write_bibtex
 from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Author, Authorship, Paper
 from apps.papers.selectors import (
+    author_profile,
+    authors_with_papers,
     category_counts,
     newest_papers,
     paper_counts,
@@ -258,22 +260,35 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "papers/paper_detail.html", context)
 
 
+AUTHORS_PER_PAGE = 50
+
+
+@public_page
+def author_list(request: HttpRequest) -> HttpResponse:
+    """Every author with public papers, alphabetical, searchable by any part of the name."""
+    search = request.GET.get("q", "").strip()[:200]
+    authors = authors_with_papers(papers_visible_to(request.user), search=search)
+    page = paginate(request, authors, per_page=AUTHORS_PER_PAGE)
+    return render(request, "papers/author_list.html", {"page": page, "query": search})
+
+
 @public_page
 def author_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """An author and their papers (the public ones), newest first."""
+    """An author: co-authors, years, the phases and challenges of their papers, and the
+    papers themselves (the public ones), newest first."""
     missing = Http404(f"There is no author with id {pk} with papers in the knowledge base.")
     author = Author.objects.filter(pk=pk).first()
     if author is None:
         raise missing
-    papers = (
-        papers_visible_to(request.user)
-        .filter(Exists(Authorship.objects.filter(paper=OuterRef("pk"), author=author)))
-        .order_by("-published_at", "-id")
-    )
+    visible = papers_visible_to(request.user)
+    papers = visible.filter(
+        Exists(Authorship.objects.filter(paper=OuterRef("pk"), author=author))
+    ).order_by("-published_at", "-id")
     page = paginate(request, papers.for_list())  # type: ignore[attr-defined]
     if not page.paginator.count:  # only hidden papers: the public must not learn the name
         raise missing
-    return render(request, "papers/author_detail.html", {"author": author, "page": page})
+    context = {"author": author, "page": page, "profile": author_profile(author, visible)}
+    return render(request, "papers/author_detail.html", context)
 
 
 # --- Gap map -------------------------------------------------------------------------------

@@ -135,6 +135,10 @@ RULES: dict[str, Rule] = {
     "taxonomy:phase": public(slug("phase")),
     "taxonomy:challenge": public(slug("challenge")),
     "taxonomy:direction": public(slug("direction")),
+    "papers:authors": public(),
+    "taxonomy:phases": public(),
+    "taxonomy:challenges": public(),
+    "taxonomy:directions": public(),
     # The REST API.
     "api:api-root": api_read_only(),
     "api:stats": api_read_only(lambda world: {"query": "group_by=phase"}),
