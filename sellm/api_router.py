@@ -6,7 +6,13 @@ from rest_framework.routers import DefaultRouter
 from apps.core.api.views import api_not_found
 from apps.ingestion.api.bibtex import BibtexImportViewSet
 from apps.ingestion.api.views import HarvestSourceViewSet, IngestRunViewSet, IngestView
-from apps.papers.api.views import AuthorViewSet, PaperViewSet, PlacementViewSet, StatsView
+from apps.papers.api.views import (
+    AuthorViewSet,
+    GapMapView,
+    PaperViewSet,
+    PlacementViewSet,
+    StatsView,
+)
 from apps.taxonomy.api.views import ChallengeViewSet, DirectionViewSet, PhaseViewSet
 
 app_name = "api"
@@ -16,7 +22,7 @@ class Router(DefaultRouter):
     """DefaultRouter whose root view also lists the endpoints that are not viewsets."""
 
     include_format_suffixes = False  # formats are chosen with ?format= or Accept
-    extra_endpoints = {"stats": "stats", "ingest": "ingest"}
+    extra_endpoints = {"stats": "stats", "gaps": "gaps", "ingest": "ingest"}
 
     def get_api_root_view(self, api_urls=None):  # type: ignore[no-untyped-def]
         view = super().get_api_root_view(api_urls)
@@ -37,6 +43,7 @@ router.register("bibtex-imports", BibtexImportViewSet, basename="bibtex-import")
 
 urlpatterns = [
     path("stats/", StatsView.as_view(), name="stats"),
+    path("gaps/", GapMapView.as_view(), name="gaps"),
     path("ingest/", IngestView.as_view(), name="ingest"),
     *router.urls,
     re_path(r"^.*$", api_not_found),

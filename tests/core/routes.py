@@ -142,6 +142,7 @@ RULES: dict[str, Rule] = {
     # The REST API.
     "api:api-root": api_read_only(),
     "api:stats": api_read_only(lambda world: {"query": "group_by=phase"}),
+    "api:gaps": api_read_only(),
     "api-schema": api_read_only(),
     "api-docs": api_read_only(),
     "api:author-list": api_read_only(),

@@ -89,7 +89,7 @@ def test_the_page_gives_each_related_paper_its_reason(client: Client) -> None:
     sharer = PaperFactory(title="Flaky outputs and what to expect of them")
     for paper in (papers["meta"], sharer):
         PlacementFactory(paper=paper, challenge=oracle)
-    call_command("refresh_related", stdout=open("/dev/null", "w"))  # noqa: SIM115, PTH123
+    call_command("refresh_related", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
     reasons = reasons_on(client, papers["meta"])
 

@@ -112,7 +112,9 @@ def test_the_phase_and_direction_indexes_show_counts_and_provenance(client: Clie
     phases = text_of(client.get("/phases/").content.decode())
     directions = text_of(client.get("/directions/").content.decode())
 
-    assert re.search(r"Testing and Evaluation .*? 1 3 2 from the survey 1 0 from the survey", phases)
+    assert re.search(
+        r"Testing and Evaluation .*? 1 3 2 from the survey 1 0 from the survey", phases
+    )
     assert re.search(r"Metamorphic relations .*? Added by curators Test oracles 1", directions)
 
 
