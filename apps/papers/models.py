@@ -191,6 +191,8 @@ class Paper(CuratedModel):
         ordering = ("-published_at", "-id")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="papers_paper_status_pub"),
+            # "Newest first" (filtersets.NEWEST_FIRST) has a PostgreSQL-only index with NULLS
+            # LAST, which SQLite cannot index: migration 0006 creates it.
             # Prefix scans of citation keys (`hou2023large%`) when a stem's 26 lettered
             # variants are all taken: the unique index cannot serve LIKE outside the C locale
             # (a full-table scan, ~100 ms a stem at 100,000 papers; 0.1 ms with this index).

@@ -15,11 +15,12 @@ from django.db.models import (
     Subquery,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import RowNumber, TruncDate
 
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
 from apps.core.text import fold
+from apps.papers.filtersets import NEWEST_FIRST
 from apps.papers.models import Author, Authorship, Paper, Placement, RelatedPaper
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
@@ -120,9 +121,14 @@ def phases_overview(papers: QuerySet[Paper]) -> list:
 
 
 def newest_papers(papers: QuerySet[Paper], *, limit: int = 10) -> QuerySet[Paper]:
-    """The `limit` papers of `papers` most recently included, ready to render as a list."""
+    """The `limit` papers of `papers` included on the latest day, newest research first,
+    ready to render as a list. A whole batch (the survey's seed, a day's harvest) is included
+    at once: ordering within the day by the papers' own dates shows the newest work of every
+    phase, not the batch's last rows."""
     return (
-        papers.filter(included_at__isnull=False).order_by("-included_at", "-id").for_list()[:limit]  # type: ignore[attr-defined]
+        papers.filter(included_at__isnull=False)
+        .order_by(TruncDate("included_at").desc(), *NEWEST_FIRST)
+        .for_list()[:limit]  # type: ignore[attr-defined]
     )
 
 
