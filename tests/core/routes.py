@@ -241,6 +241,12 @@ RULES: dict[str, Rule] = {
         "admin", STAFF_ADMIN_GET, ADMIN_REFUSED, lambda world: {"id": world["users"]["reader"].pk}
     ),
     "admin-api-token": Rule("admin", CURATED_ADMIN_GET, ADMIN_REFUSED),
+    "admin-inbox": Rule("admin", CURATED_ADMIN_GET, ADMIN_REFUSED),
+    "admin-inbox-accept": Rule(
+        "admin",
+        {"anon": LOGIN, "reader": LOGIN, "curator": 405, "superuser": 405},  # POST only
+        ADMIN_REFUSED,
+    ),
     "admin:ingestion_bibteximport_file": Rule(
         "admin", CURATED_ADMIN_GET, ADMIN_REFUSED, pk("bibtex_import")
     ),
