@@ -103,7 +103,7 @@ class InPhaseChoiceField(forms.ModelChoiceField):
     """A challenge or direction named with its phase: several phases have look-alike items."""
 
     def label_from_instance(self, obj: Challenge | ResearchDirection) -> str:  # type: ignore[override]
-        return f"{obj.phase.name} › {obj.name}"
+        return f"{obj.phase.name}: {obj.name}"
 
 
 class PlaceForm(forms.Form):
