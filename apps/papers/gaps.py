@@ -6,7 +6,8 @@ Honesty rules (issue 12): the window ends at the newest paper's year (a year aft
 drawn as zero research, and that last year is marked partial up to the newest paper's date);
 a cell's share divides by every public paper of that year in the base; a challenge is flagged
 "no recent work" only when its phase has recent papers and it has none, "thin" when its share
-of the phase's recent papers is under half of an even split among the phase's challenges.
+of the phase's recent papers is under half of an even split among the phase's challenges —
+and neither where the phase has fewer recent papers than challenges (too few to judge).
 """
 
 from dataclasses import dataclass, field
@@ -169,10 +170,13 @@ def _row(kind, item, counts, years, year_totals, top) -> GapRow:  # type: ignore
 
 
 def _flag(row: GapRow, phase: GapRow, siblings: int) -> None:
-    """Flag a challenge only against its own phase's recent papers."""
+    """Flag a challenge only against its own phase's recent papers, and only where the
+    phase has enough of them that an even split would give each challenge one."""
     if not phase.recent:
         return  # the base has no recent papers in this phase: nothing to compare against
     row.recent_share_of_phase = round(row.recent / phase.recent, 4)
+    if phase.recent < siblings:
+        return  # too few recent papers in the phase to call any one challenge thin
     if row.recent == 0:
         row.flag = NO_RECENT_WORK
     elif row.recent_share_of_phase < THIN_FACTOR / max(siblings, 1):

@@ -465,17 +465,26 @@ def test_a_thin_challenge_is_flagged_against_its_phase(client: Client, taxonomy)
 
 
 def test_the_gap_figures_are_in_the_api(client: Client, taxonomy) -> None:  # type: ignore[no-untyped-def]
-    PlacementFactory(paper=paper_of(2025), challenge=taxonomy["oracle"])
+    for _ in range(2):
+        PlacementFactory(paper=paper_of(2025), challenge=taxonomy["oracle"])
     PlacementFactory(paper=paper_of(2021), challenge=taxonomy["contamination"])
 
     data = client.get("/api/v1/gaps/").json()
 
     assert data["coverage"]["newest_paper"].startswith("2025")
     assert data["coverage"]["years"][-1] == 2025
-    assert data["year_totals"] == {"2021": 1, "2025": 1}
+    assert data["year_totals"] == {"2021": 1, "2025": 2}
     testing = next(p for p in data["phases"] if p["slug"] == "testing")
-    assert testing["recent"] == 1
+    assert testing["recent"] == 2
     by_slug = {c["slug"]: c for c in testing["challenges"]}
-    assert by_slug["oracles"]["years"][-1] == {"year": 2025, "count": 1, "share": 1.0}
+    assert by_slug["oracles"]["years"][-1] == {"year": 2025, "count": 2, "share": 1.0}
     assert by_slug["contamination"]["flag"] == "no-recent-work"
     assert by_slug["oracles"]["flag"] is None
+
+
+
+def test_a_phase_with_too_few_recent_papers_flags_no_challenge(client: Client, taxonomy) -> None:  # type: ignore[no-untyped-def]
+    PlacementFactory(paper=paper_of(2025), challenge=taxonomy["oracle"])  # 1 paper, 2 challenges
+    PlacementFactory(paper=paper_of(2021), challenge=taxonomy["contamination"])
+
+    assert client.get("/gaps/").context["quiet"] == []
