@@ -482,7 +482,6 @@ def test_the_gap_figures_are_in_the_api(client: Client, taxonomy) -> None:  # ty
     assert by_slug["oracles"]["flag"] is None
 
 
-
 def test_a_phase_with_too_few_recent_papers_flags_no_challenge(client: Client, taxonomy) -> None:  # type: ignore[no-untyped-def]
     PlacementFactory(paper=paper_of(2025), challenge=taxonomy["oracle"])  # 1 paper, 2 challenges
     PlacementFactory(paper=paper_of(2021), challenge=taxonomy["contamination"])
