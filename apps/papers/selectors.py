@@ -323,7 +323,7 @@ def author_profile(
         coauthors=[
             {"pk": r["author_id"], "name": r["author__name"], "count": r["count"]} for r in partners
         ],
-        years=[r for r in years if r["year"] is not None],
+        years=[{"year": r["year"], "count": r["count"]} for r in years if r["year"] is not None],
         phases=[
             {"slug": r["phase__slug"], "name": r["phase__name"], "count": r["count"]}
             for r in phases
