@@ -96,6 +96,29 @@ def test_home_shows_the_newest_additions_first_and_never_the_inbox(client: Clien
     assert titles == ["Newer inclusion", "Older inclusion"]
 
 
+def test_a_batch_included_at_once_shows_its_newest_research_across_phases(
+    client: Client, taxonomy
+) -> None:  # type: ignore[no-untyped-def]
+    """The seed (or a day's harvest) is included in one go: within that day the papers' own
+    dates order the list, so it is not the batch's last rows, all from one phase."""
+    from django.utils import timezone
+
+    batch = timezone.now()
+    for year, target, title in (
+        (2025, taxonomy["oracle"], "Testing, newest"),
+        (2021, taxonomy["oracle"], "Testing, old"),
+        (2024, taxonomy["cost"], "Serving, recent"),
+        (2019, taxonomy["cost"], "Serving, oldest"),
+    ):
+        paper = paper_of(year, title=title)
+        PlacementFactory(paper=paper, challenge=target)
+        Paper.objects.filter(pk=paper.pk).update(included_at=batch)
+
+    titles = listed_titles(client.get("/"))
+
+    assert titles == ["Testing, newest", "Serving, recent", "Testing, old", "Serving, oldest"]
+
+
 # --- paper list ------------------------------------------------------------------------------
 
 
