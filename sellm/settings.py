@@ -190,7 +190,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        # Hashed, compressed files need `collectstatic`; `make run` (DEBUG) serves the sources.
+        # Hashed, compressed files need `collectstatic` (`make run` runs it); `make dev` (DEBUG)
+        # serves the sources.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
@@ -343,11 +344,11 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security ---------------------------------------------------------------------------
 
-# Production is HTTPS behind a proxy that terminates TLS and sets X-Forwarded-Proto; `make run`
-# (DEBUG) serves plain HTTP. Each default can be overridden, e.g. SECURE_SSL_REDIRECT=0 to try
-# production settings over plain HTTP on 127.0.0.1.
+# Production is HTTPS behind a proxy that terminates TLS and sets X-Forwarded-Proto; the
+# embedded default (`make run`, `make dev`) serves plain HTTP on 127.0.0.1, with no TLS to
+# redirect to. Each default can be overridden, e.g. SECURE_SSL_REDIRECT=0 to try production
+# settings over plain HTTP on 127.0.0.1.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The embedded default serves plain HTTP on 127.0.0.1 (no TLS to redirect to), DEBUG or not.
 _HTTPS = not DEBUG and not EMBEDDED
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=_HTTPS)
