@@ -3,10 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
-EMBEDDED := DEBUG=1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test curator lint format migrate serve worker beat audit lock bench clean
+.PHONY: help install run dev prepare test curator lint format migrate serve worker beat audit lock bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -20,19 +19,27 @@ $(STAMP): requirements/dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.txt
 	touch $(STAMP)
 
-run: install  ## the embedded default: SQLite, in-process tasks, survey loaded, http://127.0.0.1:8000
-	$(EMBEDDED) $(BIN)/python manage.py migrate --noinput
-	$(EMBEDDED) $(BIN)/python manage.py setup_roles
-	$(EMBEDDED) $(BIN)/python manage.py load_survey
+prepare: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py setup_roles
+	$(BIN)/python manage.py load_survey
+	$(BIN)/python manage.py refresh_related
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: prepare  ## the embedded default as readers see it: SQLite, in-process tasks, DEBUG off, http://127.0.0.1:8000
 	@echo ""
 	@echo "  sellm is starting on http://127.0.0.1:8000 (admin: http://127.0.0.1:8000/admin/)"
 	@echo "  Create a curator account in another terminal:  make curator NAME=yourname"
+	@echo "  No scheduler runs here: harvest from the admin or with manage.py ingest_arxiv."
 	@echo ""
-	$(EMBEDDED) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+dev: prepare  ## `make run` with DEBUG on (debug pages, auto-reload of static sources)
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 curator: install  ## create a curator account for `make run`: make curator NAME=ada
 	@test -n "$(NAME)" || { echo "usage: make curator NAME=yourname"; exit 1; }
-	$(EMBEDDED) $(BIN)/python manage.py create_curator $(NAME)
+	$(BIN)/python manage.py create_curator $(NAME)
 
 test: install  ## the whole suite (SQLite; set DATABASE_URL for PostgreSQL)
 	$(BIN)/pytest

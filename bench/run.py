@@ -41,7 +41,7 @@ RESULTS = ROOT / "bench" / "results.json"
 TEMPLATE = ROOT / "bench" / "performance.template.md"
 REPORT = ROOT / "docs" / "performance.md"
 NONE, TIMES = "\u2013", "\u00d7"  # en dash: no value; times sign: ratios
-SHARED = {"api", "web", "load", "export"}  # the benchmarks that read the shared corpus
+SHARED = {"api", "web", "load", "export", "related"}  # benchmarks that read the shared corpus
 
 
 def bench_api(options: argparse.Namespace) -> list[Figure]:
@@ -82,6 +82,13 @@ def bench_ingest(options: argparse.Namespace) -> list[Figure]:
     return ingest_arxiv.run(max(1, min(10, options.papers // 10000)), 1000)
 
 
+def bench_related(options: argparse.Namespace) -> list[Figure]:
+    from bench import related_papers
+
+    configure_django(database_url(options.corpus_db), "tests.settings")
+    return related_papers.run()
+
+
 def bench_suggestions(options: argparse.Namespace) -> list[Figure]:
     from bench import ingest_suggestions_loo
 
@@ -108,6 +115,7 @@ BENCHMARKS: dict[str, Callable[[argparse.Namespace], list[Figure]]] = {
     "import": bench_import,  # bench/bibtex_import.py
     "ingest": bench_ingest,  # bench/ingest_arxiv.py
     "suggestions": bench_suggestions,  # bench/ingest_suggestions_loo.py
+    "related": bench_related,  # bench/related_papers.py
 }
 STEPS = {"corpus": build_corpus, **BENCHMARKS}
 

@@ -11,7 +11,13 @@ from apps.ingestion.api.views import (
     IngestView,
     RefreshView,
 )
-from apps.papers.api.views import AuthorViewSet, PaperViewSet, PlacementViewSet, StatsView
+from apps.papers.api.views import (
+    AuthorViewSet,
+    GapMapView,
+    PaperViewSet,
+    PlacementViewSet,
+    StatsView,
+)
 from apps.taxonomy.api.views import ChallengeViewSet, DirectionViewSet, PhaseViewSet
 
 app_name = "api"
@@ -21,7 +27,7 @@ class Router(DefaultRouter):
     """DefaultRouter whose root view also lists the endpoints that are not viewsets."""
 
     include_format_suffixes = False  # formats are chosen with ?format= or Accept
-    extra_endpoints = {"stats": "stats", "ingest": "ingest", "refresh": "refresh"}
+    extra_endpoints = {"stats": "stats", "gaps": "gaps", "ingest": "ingest", "refresh": "refresh"}
 
     def get_api_root_view(self, api_urls=None):  # type: ignore[no-untyped-def]
         view = super().get_api_root_view(api_urls)
@@ -42,6 +48,7 @@ router.register("bibtex-imports", BibtexImportViewSet, basename="bibtex-import")
 
 urlpatterns = [
     path("stats/", StatsView.as_view(), name="stats"),
+    path("gaps/", GapMapView.as_view(), name="gaps"),
     path("ingest/", IngestView.as_view(), name="ingest"),
     path("refresh/", RefreshView.as_view(), name="refresh"),
     *router.urls,

@@ -1,10 +1,13 @@
 """Settings for every way sellm runs, read from the environment (see .env.example).
 
 With nothing set, sellm is the embedded default: SQLite under var/, Celery tasks run
-in-process. Production sets DATABASE_URL (PostgreSQL), CELERY_BROKER_URL (Redis) and
-SECRET_KEY; DEBUG is only ever switched on by `make run`.
+in-process, DEBUG off, and a secret key generated once into var/secret-key, so `make run` and
+any `python manage.py …` work on a fresh clone. Production sets DATABASE_URL (PostgreSQL),
+CELERY_BROKER_URL (Redis) and SECRET_KEY, and refuses to start without the key. DEBUG is only
+switched on by `make dev` (or DEBUG=1).
 """
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -12,10 +15,10 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env")
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 # --- Core -------------------------------------------------------------------------------
 
@@ -27,14 +30,40 @@ DEBUG = env.bool("DEBUG", default=False)
 CODE_ONLY_COMMANDS = {"makemigrations", "showmigrations"}
 _COMMAND = sys.argv[1] if len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" else ""
 
+# The embedded default: no database server and no broker configured (one machine, `make run`).
+EMBEDDED = not env.str("DATABASE_URL", default="") and not env.str("CELERY_BROKER_URL", default="")
+
+
+def embedded_secret_key(path: Path) -> str:
+    """The embedded default's own secret: generated once into var/ (readable by its owner
+    only) and reused, so sessions survive restarts and nobody has to invent one by hand."""
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    try:
+        with path.open("x", encoding="utf-8") as handle:  # another process may win the race
+            path.chmod(0o600)
+            handle.write(key + "\n")
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    return key
+
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG and _COMMAND not in CODE_ONLY_COMMANDS:
+    if EMBEDDED:
+        SECRET_KEY = embedded_secret_key(VAR_DIR / "secret-key")
+    elif DEBUG or _COMMAND in CODE_ONLY_COMMANDS:
+        SECRET_KEY = "insecure-key-for-debug-and-code-only-commands"  # noqa: S105
+    else:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment or in .env "
-            "(only `make run`, which turns DEBUG on, may run without one)."
+            "SECRET_KEY is not set. Production (DATABASE_URL or CELERY_BROKER_URL set) needs "
+            "one: set it in the environment or in .env. Only the embedded default (neither "
+            "set) generates its own, into var/secret-key."
         )
-    SECRET_KEY = "insecure-development-key-for-make-run-only"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -91,6 +120,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.deployment",
             ],
         },
     },
@@ -143,6 +173,7 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_ip"
+AXES_VERBOSE = False  # no start-up banner in front of every management command
 
 # --- Internationalisation ---------------------------------------------------------------
 
@@ -159,7 +190,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        # Hashed, compressed files need `collectstatic`; `make run` (DEBUG) serves the sources.
+        # Hashed, compressed files need `collectstatic` (`make run` runs it); `make dev` (DEBUG)
+        # serves the sources.
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
@@ -174,6 +206,9 @@ _BROKER_FROM_ENV = CELERY_BROKER_URL
 # filesystem or database broker would lose a task whose worker dies, so eager is the honest
 # choice for one machine.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# Whether something sends the periodic tasks (Celery beat): pages only promise scheduled
+# harvests when it does. With a broker, production runs beat (docker-compose.yml).
+SCHEDULER_RUNS = env.bool("SCHEDULER_RUNS", default=bool(CELERY_BROKER_URL))
 CELERY_TASK_EAGER_PROPAGATES = True
 # Without a broker, a task sent by a service (apps/core/dispatch.py) runs in a background
 # thread of this process, so no request waits on arXiv; the run shows how it went.
@@ -224,6 +259,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "apps.ingestion.tasks.openalex_refresh_due_task",
         "schedule": 24 * 60 * 60,
         "options": {"expires": 60 * 60},
+    },
+    "papers-related-refresh": {  # related papers by content (issue 12)
+        "task": "apps.papers.tasks.related_papers_refresh_task",
+        "schedule": 6 * 60 * 60,
+        "options": {"expires": 5 * 60 * 60},
     },
 }
 
@@ -340,14 +380,16 @@ SPECTACULAR_SETTINGS = {
 
 # --- Security ---------------------------------------------------------------------------
 
-# Production is HTTPS behind a proxy that terminates TLS and sets X-Forwarded-Proto; `make run`
-# (DEBUG) serves plain HTTP. Each default can be overridden, e.g. SECURE_SSL_REDIRECT=0 to try
-# production settings over plain HTTP on 127.0.0.1.
+# Production is HTTPS behind a proxy that terminates TLS and sets X-Forwarded-Proto; the
+# embedded default (`make run`, `make dev`) serves plain HTTP on 127.0.0.1, with no TLS to
+# redirect to. Each default can be overridden, e.g. SECURE_SSL_REDIRECT=0 to try production
+# settings over plain HTTP on 127.0.0.1.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+_HTTPS = not DEBUG and not EMBEDDED
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=_HTTPS)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60 if _HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 # Proxies in front of the app that append to X-Forwarded-For (client addresses for throttling

@@ -5,9 +5,15 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core.api.views import api_not_found, my_api_token
+from apps.papers.admin_inbox import inbox, inbox_accept
+
+# The admin index leads to the inbox (with its count) and the API-token page (issue 12).
+admin.site.index_template = "admin/sellm_index.html"
 
 urlpatterns = [
     path("admin/api-token/", admin.site.admin_view(my_api_token), name="admin-api-token"),
+    path("admin/inbox/", admin.site.admin_view(inbox), name="admin-inbox"),
+    path("admin/inbox/accept/", admin.site.admin_view(inbox_accept), name="admin-inbox-accept"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("sellm.api_router")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -1,345 +1,422 @@
-"""Suggest where a new paper belongs in the taxonomy: a phase, and the challenges it touches.
+"""Suggest where a new paper belongs in the taxonomy: a phase, its challenges and directions.
 
-Each phase is scored against the paper's title and abstract with two signals:
+Every target (phase, challenge, research direction) is scored against the paper's title and
+abstract with three signals:
 
-1. **keywords** — the curator-editable `keywords` of the phase and of its challenges, matched
-   as stemmed words or phrases ("fine-tuning" matches "fine-tuned"); a keyword that several
-   phases share counts for less (inverse phase frequency), a hit in the title for more;
-2. **text** — TF-IDF cosine similarity between the paper and a profile of the phase: its name,
-   summary, description, status topics, challenges and directions, plus the titles and
-   abstracts of papers curators (or the survey) have placed there. The profile learns from
-   every accepted placement.
+1. **keywords** — the curator-editable `keywords` of the target, matched as stemmed words or
+   phrases ("fine-tuning" matches "fine-tuned"); a keyword several targets share counts for
+   less, a hit in the title for more;
+2. **profile** — TF-IDF cosine similarity between the paper and a profile of the target: its
+   name and summary plus the titles, abstracts and curator notes of the papers placed there;
+3. **neighbours** — the summed similarity of the paper's nearest placed papers in the target
+   (a k-nearest-neighbour vote: a challenge holds a few distinct kinds of paper, which one
+   averaged profile blurs).
 
-The best phase becomes a pending suggested placement with a confidence (its share of the
-combined score) and evidence naming what matched; challenges of any phase whose keywords
-matched become suggestions too. Papers that already have an accepted placement are left alone:
-a person has decided where they belong.
+A challenge or direction also inherits part of its phase's score. The best phase and the
+best few challenges and directions become pending suggested placements, each with a
+confidence (its share of the competing scores) and evidence naming the words of each field
+that matched. Papers that already have an accepted placement are left alone.
 
-Pure scoring (`SuggestionModel`) is separate from the database so that the leave-one-out
-evaluation in `bench/ingest_suggestions_loo.py` can rebuild it cheaply without one paper.
+The model is built once (`SuggestionModel`, pure: no database) and cached per process until
+the taxonomy or the accepted placements change (`model_stamp`, a fingerprint of those rows that
+no write path can forget to bump). Suggestions are written after the page that created the
+papers has committed, so scoring never holds the ingest's write locks. The leave-one-out
+evaluation in `bench/ingest_suggestions_loo.py` builds the model from the seed file in memory.
 """
 
+import heapq
 import logging
 import math
-import re
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Sum
 
-from apps.core.text import fold
+from apps.core.terms import analyse, phrase_tokens, stem, tokens
 from apps.papers.models import Paper, Placement
 from apps.papers.services import PlacementProposal, placement_add_many
-from apps.taxonomy.models import Challenge, Phase
+from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 logger = logging.getLogger(__name__)
 
-# Weights found by leave-one-out over the survey's seed papers (docs/performance.md).
-KEYWORD_WEIGHT = 1.0
-TEXT_WEIGHT = 4.0
+__all__ = [  # the text analysis lives in core (related papers use it too); re-exported
+    "SuggestionModel",
+    "phrase_tokens",
+    "placements_suggest",
+    "placements_suggest_after_commit",
+    "stem",
+    "suggestion_model",
+    "tokens",
+]
+
+KINDS = ("phase", "challenge", "direction")
+# Weights chosen by leave-one-out over the seed's curated placements (docs/performance.md).
+KEYWORD_WEIGHT = 0.6  # flat between 0.1 and 0.6; the higher end lets curators' keywords steer
+PROFILE_WEIGHT = 1.0
+NEIGHBOUR_WEIGHT = 1.0
+PHASE_SHARE = 0.3  # how much of its phase's score a challenge or direction inherits
+NEIGHBOURS = 4  # nearest placed papers that vote for each target
 TITLE_BOOST = 2.0
-MIN_PHASE_SCORE = 0.15  # below this, nothing matched well enough to suggest anything
-MIN_CHALLENGE_HITS = 1
-MAX_CHALLENGES = 3
-EXEMPLARS_PER_PHASE = 500  # most recent accepted placements a profile learns from
-
-_STOP = frozenset(
-    (  # noqa: SIM905 - a word list reads better as prose
-        "a an and are as at be by for from has have in into is it its of on or our that the "
-        "their this to towards via we with what when where which while how can do does using "
-        "based study studies approach approaches toward large language model models llm llms "
-        "under over between not no new more most all any both each other such than then "
-        "these those through about across after before beyond within without up down out off "
-        "only also very well further here there who whom why will would should could may "
-        "might must shall been being was were if but so because one two three first second "
-        "vs versus per number part"
-    ).split()
-)
-
-
-@lru_cache(maxsize=200_000)  # words repeat across abstracts: stem each once per process
-def stem(word: str) -> str:
-    """A deliberately small suffix stripper: enough for "requirements"/"requirement",
-    "tuning"/"tuned"/"tune", without a dependency."""
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es", "s"):
-        if len(word) - len(suffix) >= 3 and word.endswith(suffix):
-            word = word[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                word += "y"
-            break
-    return word
-
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def _words(text: str) -> list[str]:
-    # ASCII text needs no accent folding; skipping it halves the cost on arXiv abstracts.
-    folded = text.lower() if text.isascii() else fold(text)
-    return [w for w in _WORD.findall(folded) if len(w) > 1]
-
-
-def analyse(text: str) -> tuple[list[str], list[str]]:
-    """(every stemmed word, in order — for keyword phrases such as "model merging";
-    the stemmed content words, stop words removed — for text similarity)."""
-    words = _words(text)
-    return [stem(w) for w in words], [stem(w) for w in words if w not in _STOP]
-
-
-def tokens(text: str) -> list[str]:
-    """Folded, stemmed content words of `text` (stop words removed)."""
-    return analyse(text)[1]
-
-
-def phrase_tokens(keyword: str) -> tuple[str, ...]:
-    """A keyword as the stemmed word sequence it matches in a text's full word list."""
-    return tuple(stem(w) for w in _words(keyword))
+DESCRIPTION_WEIGHT = 2.0  # a target's own name and summary, against one placed paper
+MIN_SCORE = 0.05  # below this nothing matched well enough to suggest
+MAX_SUGGESTED = {"phase": 1, "challenge": 3, "direction": 2}
+EXEMPLARS_PER_TARGET = 500  # most recent accepted placements a target learns from
+EVIDENCE_WORDS = 4
 
 
 @dataclass(slots=True)
-class TargetProfile:
-    """What a phase or challenge is known by: keywords and descriptive text."""
+class Target:
+    """A phase, challenge or direction as the model knows it."""
 
+    kind: str
     pk: int
     name: str
-    keywords: list[str]
-    text: str = ""
-    exemplars: list[str] = field(default_factory=list)  # titles/abstracts placed here
-    phase_pk: int | None = None  # for challenges
+    phase_pk: int
+    keywords: list[str] = field(default_factory=list)
+    description: str = ""
+
+
+@dataclass(slots=True)
+class Exemplar:
+    """A placed paper: its text (title, abstract, curator notes) and where it is placed."""
+
+    paper_id: int
+    text: str
+    targets: set[tuple[str, int]]
+
+
+@dataclass(slots=True)
+class Scored:
+    """One suggested target with its confidence and the evidence for it."""
+
+    kind: str
+    pk: int
+    score: float
+    confidence: float
+    evidence: str
 
 
 @dataclass(slots=True)
 class Suggestion:
-    """A scored phase (and matching challenges) for one paper, with the evidence."""
+    """Ranked targets of each kind for one paper (best first, at least MIN_SCORE)."""
 
-    phase_pk: int
-    confidence: float
-    score: float
-    evidence: str
-    challenges: list[tuple[int, float, str]] = field(default_factory=list)
+    ranked: dict[str, list[Scored]]
+
+    def best(self, kind: str, limit: int) -> list[Scored]:
+        return self.ranked.get(kind, [])[:limit]
 
 
-def _scan(
-    words: list[str], index: dict[tuple[str, ...], list[tuple[str, int, str]]], longest: int
-) -> dict[tuple[str, int], set[str]]:
-    """Every keyword phrase occurring (as consecutive stemmed words) in `words`, by the target
-    ("phase" or "challenge", position) it belongs to: one pass over the text for all targets."""
-    found: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for start in range(len(words)):
-        for length in range(1, longest + 1):
-            owners = index.get(tuple(words[start : start + length]))
-            if owners is not None:
-                for kind, position, keyword in owners:
-                    found[kind, position].add(keyword)
-    return found
+def _vector(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
+    vector = {w: (1 + math.log(n)) * idf[w] for w, n in counts.items() if idf.get(w)}
+    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return {w: v / norm for w, v in vector.items()}
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(w, 0.0) for w, v in a.items())
 
 
 class SuggestionModel:
-    """Scores papers against phases and challenges (see the module docstring)."""
+    """Scores a paper against every target (see the module docstring). Pure and read-only
+    once built, so one instance serves every thread of a process."""
 
     def __init__(
         self,
-        phases: list[TargetProfile],
-        challenges: list[TargetProfile],
+        targets: Sequence[Target],
+        exemplars: Sequence[Exemplar],
         *,
         keyword_weight: float = KEYWORD_WEIGHT,
-        text_weight: float = TEXT_WEIGHT,
+        profile_weight: float = PROFILE_WEIGHT,
+        neighbour_weight: float = NEIGHBOUR_WEIGHT,
+        phase_share: float = PHASE_SHARE,
     ) -> None:
-        self.keyword_factor = keyword_weight
-        self.text_factor = text_weight
-        self.phases = phases
-        self.challenges = challenges
-        # keyword phrase → (target kind, index); a phrase can name several targets
-        self.phase_phrases: list[dict[tuple[str, ...], str]] = []
-        for phase in phases:
-            self.phase_phrases.append({phrase_tokens(k): k for k in phase.keywords if k.strip()})
-        self.challenge_phrases: list[dict[tuple[str, ...], str]] = [
-            {phrase_tokens(k): k for k in c.keywords if k.strip()} for c in challenges
-        ]
-        # Inverse phase frequency of each phrase: shared keywords discriminate less.
-        owners: dict[tuple[str, ...], set[int]] = defaultdict(set)
-        for index, phrases in enumerate(self.phase_phrases):
-            for phrase in phrases:
-                owners[phrase].add(index)
-        phase_index = {p.pk: i for i, p in enumerate(phases)}
-        for challenge, phrases in zip(challenges, self.challenge_phrases, strict=True):
-            for phrase in phrases:
-                if challenge.phase_pk in phase_index:
-                    owners[phrase].add(phase_index[challenge.phase_pk])
-        self.keyword_weight = {
-            phrase: math.log(1 + len(phases) / len(who)) / math.log(1 + len(phases))
-            for phrase, who in owners.items()
-        }
-        # One index from phrase to every target naming it, so a text is scanned once.
-        self.phrase_index: dict[tuple[str, ...], list[tuple[str, int, str]]] = defaultdict(list)
-        self.weight_of: dict[str, float] = {}
-        for kind, tables in (("phase", self.phase_phrases), ("challenge", self.challenge_phrases)):
-            for position, phrases in enumerate(tables):
-                for phrase, keyword in phrases.items():
-                    self.phrase_index[phrase].append((kind, position, keyword))
-                    self.weight_of[keyword] = self.keyword_weight.get(phrase, 0.5)
-        self.longest = max((len(p) for p in self.phrase_index), default=0)
-        # TF-IDF profiles of each phase over the phase texts and exemplars.
-        documents = [
-            tokens(" ".join([p.text, *p.exemplars])) + [t for k in p.keywords for t in tokens(k)]
-            for p in phases
+        self.weights = (keyword_weight, profile_weight, neighbour_weight, phase_share)
+        self.targets = list(targets)
+        self.index_of = {(t.kind, t.pk): i for i, t in enumerate(self.targets)}
+        self.phase_index = {t.pk: i for i, t in enumerate(self.targets) if t.kind == "phase"}
+        self._build_keywords()
+        documents = [Counter(tokens(e.text)) for e in exemplars]
+        descriptions = [
+            Counter(tokens(" ".join([t.name, t.name, t.description, *t.keywords])))
+            for t in self.targets
         ]
         frequency: Counter[str] = Counter()
-        for document in documents:
-            frequency.update(set(document))
-        self.idf = {w: math.log((1 + len(phases)) / (1 + n)) + 1 for w, n in frequency.items()}
-        self.profiles = [self._vector(d) for d in documents]
+        for document in (*documents, *descriptions):
+            frequency.update(document.keys())
+        total = len(documents) + len(descriptions)
+        # No +1 smoothing: a word every document has (a boilerplate note) weighs nothing.
+        self.idf = {w: math.log((total + 1) / n) for w, n in frequency.items()}
+        self.exemplar_ids = [e.paper_id for e in exemplars]
+        self.exemplar_row = {e.paper_id: i for i, e in enumerate(exemplars)}
+        self.exemplar_targets = [
+            [self.index_of[t] for t in e.targets if t in self.index_of] for e in exemplars
+        ]
+        self.vectors = [_vector(d, self.idf) for d in documents]
+        self.postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for row, vector in enumerate(self.vectors):
+            for word, value in vector.items():
+                self.postings[word].append((row, value))
+        # A profile is the sum of its papers' vectors plus its own description, kept
+        # unnormalised so that leave-one-out can subtract one paper exactly.
+        self.sums: list[dict[str, float]] = []
+        for description in descriptions:
+            vector = _vector(description, self.idf)
+            self.sums.append({w: v * DESCRIPTION_WEIGHT for w, v in vector.items()})
+        for row, owners in enumerate(self.exemplar_targets):
+            for target in owners:
+                profile = self.sums[target]
+                for word, value in self.vectors[row].items():
+                    profile[word] = profile.get(word, 0.0) + value
+        self.sum_norms = [math.sqrt(sum(v * v for v in s.values())) or 1.0 for s in self.sums]
+        self.members: list[list[int]] = [[] for _ in self.targets]
+        for row, owners in enumerate(self.exemplar_targets):
+            for target in owners:
+                self.members[target].append(row)
 
-    def _vector(self, words: Iterable[str]) -> dict[str, float]:
-        counts = Counter(w for w in words if w in self.idf)
-        vector = {w: (1 + math.log(n)) * self.idf[w] for w, n in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-        return {w: v / norm for w, v in vector.items()}
+    def _build_keywords(self) -> None:
+        self.phrase_index: dict[tuple[str, ...], list[tuple[int, str]]] = defaultdict(list)
+        for position, target in enumerate(self.targets):
+            for keyword in target.keywords:
+                phrase = phrase_tokens(keyword)
+                if phrase and all(position != p for p, _ in self.phrase_index[phrase]):
+                    self.phrase_index[phrase].append((position, keyword))
+        # Inverse target frequency within each kind: a keyword of many challenges tells little.
+        per_kind = Counter(t.kind for t in self.targets)
+        self.phrase_weight: dict[tuple[str, ...], dict[str, float]] = {}
+        for phrase, owners in self.phrase_index.items():
+            kinds = Counter(self.targets[p].kind for p, _ in owners)
+            self.phrase_weight[phrase] = {
+                kind: math.log(1 + per_kind[kind] / n) / math.log(1 + per_kind[kind])
+                for kind, n in kinds.items()
+            }
+        self.longest = max((len(p) for p in self.phrase_index), default=0)
 
-    def suggest(self, title: str, abstract: str = "") -> Suggestion | None:
-        """The best phase for a paper (and matching challenges), or None if nothing fits."""
-        (title_all, title_words), (abstract_all, abstract_words) = analyse(title), analyse(abstract)
-        paper_vector = self._vector(title_words * 2 + abstract_words)
-        in_title = _scan(title_all, self.phrase_index, self.longest)
-        in_abstract = _scan(abstract_all, self.phrase_index, self.longest)
-        scores = []
-        for index in range(len(self.phases)):
-            hits_title = in_title.get(("phase", index), set())
-            hits_abstract = in_abstract.get(("phase", index), set()) - hits_title
-            keyword_score = sum(self.weight_of[k] * TITLE_BOOST for k in hits_title) + sum(
-                self.weight_of[k] for k in hits_abstract
+    def _scan(self, words: list[str]) -> dict[int, dict[str, float]]:
+        """Keyword phrases occurring in `words`, by target: {target: {keyword: weight}}."""
+        found: dict[int, dict[str, float]] = defaultdict(dict)
+        for start in range(len(words)):
+            for length in range(1, self.longest + 1):
+                phrase = tuple(words[start : start + length])
+                for position, keyword in self.phrase_index.get(phrase, ()):
+                    kind = self.targets[position].kind
+                    found[position][keyword] = self.phrase_weight[phrase][kind]
+        return found
+
+    def suggest(self, title: str, abstract: str = "", *, exclude: int | None = None) -> Suggestion:
+        """Every target of each kind scoring at least MIN_SCORE, best first. `exclude` leaves
+        one placed paper out of the model (leave-one-out evaluation)."""
+        keyword_weight, profile_weight, neighbour_weight, phase_share = self.weights
+        title_all, title_words = analyse(title)
+        abstract_all, abstract_words = analyse(abstract)
+        counts = Counter([s for s, _ in title_words] * int(TITLE_BOOST))
+        counts.update(s for s, _ in abstract_words)
+        vector = _vector(counts, self.idf)
+        in_title, in_abstract = self._scan(title_all), self._scan(abstract_all)
+        # Each stem as the paper spells it, and the field it first appears in.
+        surfaces = {s: (w, "abstract") for s, w in reversed(abstract_words)}
+        surfaces |= {s: (w, "title") for s, w in reversed(title_words)}
+
+        left_out = self.exemplar_row.get(exclude) if exclude is not None else None
+        similarity: dict[int, float] = defaultdict(float)
+        for word, value in vector.items():
+            for row, weight in self.postings.get(word, ()):
+                similarity[row] += value * weight
+        if left_out is not None:
+            similarity.pop(left_out, None)
+
+        raw = []
+        for position in range(len(self.targets)):
+            profile = _dot(vector, self.sums[position])
+            norm = self.sum_norms[position]
+            if left_out is not None and position in self.exemplar_targets[left_out]:
+                own = self.vectors[left_out]
+                profile -= _dot(vector, own)
+                squared = norm * norm - 2 * _dot(self.sums[position], own) + _dot(own, own)
+                norm = math.sqrt(max(squared, 1e-12))
+            profile /= norm
+            nearest = heapq.nlargest(
+                NEIGHBOURS, (similarity.get(row, 0.0) for row in self.members[position])
             )
-            similarity = sum(
-                value * self.profiles[index].get(word, 0.0) for word, value in paper_vector.items()
+            keywords = sum((in_title[position] | in_abstract[position]).values())
+            keywords += sum(in_title[position].values()) * (TITLE_BOOST - 1)
+            raw.append(
+                keyword_weight * keywords / 3
+                + profile_weight * profile
+                + neighbour_weight * sum(nearest) / NEIGHBOURS
             )
-            total = self.keyword_factor * keyword_score + self.text_factor * similarity
-            scores.append((total, index, sorted(hits_title | hits_abstract), similarity))
-        scores.sort(key=lambda s: (-s[0], s[1]))
-        best, index, hits, similarity = scores[0]
-        if best < MIN_PHASE_SCORE:
-            return None
-        share = best / (sum(max(s[0], 0.0) for s in scores) or 1.0)
-        phase = self.phases[index]
+        totals = list(raw)
+        for position, target in enumerate(self.targets):
+            if target.kind != "phase" and target.phase_pk in self.phase_index:
+                totals[position] += phase_share * raw[self.phase_index[target.phase_pk]]
+
+        ranked: dict[str, list[Scored]] = {}
+        for kind in KINDS:
+            positions = [p for p, t in enumerate(self.targets) if t.kind == kind]
+            positions.sort(key=lambda p: (-totals[p], self.targets[p].pk))
+            competing = sum(max(totals[p], 0.0) for p in positions[:5]) or 1.0
+            ranked[kind] = [
+                Scored(
+                    kind,
+                    self.targets[p].pk,
+                    totals[p],
+                    round(min(max(totals[p] / competing, 0.0), 1.0), 3),
+                    self._evidence(p, in_title, in_abstract, vector, surfaces, similarity),
+                )
+                for p in positions
+                # What a target inherits from its phase ranks it, but cannot alone make it a
+                # suggestion: something of its own must have matched.
+                if totals[p] >= MIN_SCORE and raw[p] >= MIN_SCORE / 2
+            ]
+        return Suggestion(ranked)
+
+    def _evidence(
+        self,
+        position: int,
+        in_title: dict[int, dict[str, float]],
+        in_abstract: dict[int, dict[str, float]],
+        vector: dict[str, float],
+        surfaces: dict[str, tuple[str, str]],
+        similarity: dict[int, float],
+    ) -> str:
+        """Which words of which field matched, in words a curator can check."""
         parts = []
-        if hits:
-            parts.append("keywords: " + ", ".join(hits))
-        parts.append(f"text similarity {similarity:.2f} to this phase's description and papers")
-        suggestion = Suggestion(
-            phase_pk=phase.pk,
-            confidence=round(min(max(share, 0.0), 1.0), 3),
-            score=best,
-            evidence=f"Suggested for {phase.name}: " + "; ".join(parts) + ".",
-        )
-        matched = []
-        for position, challenge in enumerate(self.challenges):
-            key = ("challenge", position)
-            hits = sorted(in_title.get(key, set()) | in_abstract.get(key, set()))
-            if len(hits) >= MIN_CHALLENGE_HITS:
-                weight = sum(self.weight_of[k] for k in hits)
-                in_phase = challenge.phase_pk == phase.pk
-                matched.append((weight + (1.0 if in_phase else 0.0), challenge, hits))
-        matched.sort(key=lambda m: (-m[0], m[1].pk))
-        for weight, challenge, hits in matched[:MAX_CHALLENGES]:
-            suggestion.challenges.append(
-                (
-                    challenge.pk,
-                    round(min(weight / 3.0, 1.0), 3),
-                    f"Suggested for challenge {challenge.name}: keywords " + ", ".join(hits) + ".",
-                )
-            )
-        return suggestion
+        title_hits = sorted(in_title[position])
+        abstract_hits = sorted(set(in_abstract[position]) - set(title_hits))
+        if title_hits:
+            parts.append("keywords in the title: " + ", ".join(title_hits))
+        if abstract_hits:
+            parts.append("keywords in the abstract: " + ", ".join(abstract_hits))
+        profile = self.sums[position]
+        shared = sorted(
+            ((value * profile[w], w) for w, value in vector.items() if w in profile),
+            reverse=True,
+        )[:EVIDENCE_WORDS]
+        if shared:
+            words = ["{} ({})".format(*surfaces.get(stem_, (stem_, "text"))) for _, stem_ in shared]
+            parts.append("words shared with its papers and description: " + ", ".join(words))
+        near = sum(1 for row in self.members[position] if similarity.get(row, 0.0) > 0.1)
+        if near:
+            parts.append(f"{near} placed paper{'s' if near != 1 else ''} with similar wording")
+        name = self.targets[position].name
+        return f"{name}: " + ("; ".join(parts) if parts else "weak textual match") + "."
 
 
-def model_from_database(
-    *, exclude_paper_ids: Sequence[int] = (), **weights: float
-) -> SuggestionModel:
-    """Build the model from the taxonomy and accepted placements (a fixed number of queries),
-    leaving out the papers in `exclude_paper_ids` (for leave-one-out evaluation)."""
-    phases = list(
-        Phase.objects.prefetch_related(
-            "status_topics",
-            "directions",
-            Prefetch("challenges", queryset=Challenge.objects.order_by("position", "pk")),
-        ).order_by("order")
+# --- Building the model from the database, cached ------------------------------------------
+
+_cache_lock = threading.Lock()
+_cached: tuple[tuple, SuggestionModel] | None = None
+
+
+def model_stamp() -> tuple:
+    """A fingerprint of everything the model learns from: the accepted placements (count,
+    ids, latest change) and the taxonomy (counts, latest edit). Any write — through a service,
+    the admin or a bulk load — changes it, so no writer has to remember to invalidate."""
+    placed = Placement.objects.accepted().aggregate(
+        n=Count("pk"), ids=Sum("pk"), changed=Max("updated_at")
     )
-    exemplars: dict[int, list[str]] = defaultdict(list)
-    placed = (
+    stamp: list[object] = [placed["n"], placed["ids"], placed["changed"]]
+    for model in (Phase, Challenge, ResearchDirection):
+        row = model.objects.aggregate(n=Count("pk"), ids=Sum("pk"), changed=Max("updated_at"))
+        stamp += [row["n"], row["ids"], row["changed"]]
+    return tuple(stamp)
+
+
+def targets_from_database() -> list[Target]:
+    """Every phase, challenge and direction with its keywords and descriptive text."""
+    targets = []
+    for phase in Phase.objects.prefetch_related("status_topics").order_by("order"):
+        topics = " ".join(t.name for t in phase.status_topics.all())
+        text = f"{phase.summary} {phase.description} {topics}"
+        targets.append(Target("phase", phase.pk, phase.name, phase.pk, phase.keywords or [], text))
+    for challenge in Challenge.objects.order_by("phase__order", "position", "pk"):
+        targets.append(
+            Target(
+                "challenge",
+                challenge.pk,
+                challenge.name,
+                challenge.phase_id,
+                list(challenge.keywords or []),
+                f"{challenge.summary} {challenge.description}",
+            )
+        )
+    directions = ResearchDirection.objects.prefetch_related("challenges").order_by(
+        "phase__order", "position", "pk"
+    )
+    for direction in directions:
+        # A direction speaks the words of the challenges it addresses.
+        keywords = [k for c in direction.challenges.all() for k in (c.keywords or [])]
+        targets.append(
+            Target(
+                "direction",
+                direction.pk,
+                direction.name,
+                direction.phase_id,
+                keywords,
+                f"{direction.summary} {direction.description}",
+            )
+        )
+    return targets
+
+
+def exemplars_from_database() -> list[Exemplar]:
+    """The papers of accepted placements (each target's most recent EXEMPLARS_PER_TARGET),
+    with their titles, abstracts and the notes people (not the suggester) wrote."""
+    rows = (
         Placement.objects.accepted()
-        .exclude(paper_id__in=list(exclude_paper_ids))
         .order_by("-id")
-        .values_list("phase_id", "paper__title", "paper__abstract")
+        .values_list("paper_id", "phase_id", "challenge_id", "direction_id", "origin", "evidence")
     )
-    for phase_id, title, abstract in placed:
-        if len(exemplars[phase_id]) < EXEMPLARS_PER_PHASE:
-            exemplars[phase_id].append(f"{title}. {title}. {abstract}")
-    phase_profiles, challenge_profiles = [], []
-    for phase in phases:
-        text = [phase.name, phase.name, phase.summary, phase.description]
-        text += [t.name for t in phase.status_topics.all()]
-        text += [f"{d.name} {d.summary}" for d in phase.directions.all()]
-        for challenge in phase.challenges.all():
-            text.append(f"{challenge.name} {challenge.summary}")
-            challenge_profiles.append(
-                TargetProfile(
-                    pk=challenge.pk,
-                    name=challenge.name,
-                    keywords=list(challenge.keywords or []),
-                    phase_pk=phase.pk,
-                )
-            )
-        phase_profiles.append(
-            TargetProfile(
-                pk=phase.pk,
-                name=phase.name,
-                keywords=list(phase.keywords or []),
-                text=" ".join(text),
-                exemplars=exemplars.get(phase.pk, []),
-            )
-        )
-    return SuggestionModel(phase_profiles, challenge_profiles, **weights)
+    taken: Counter[tuple[str, int]] = Counter()
+    targets: dict[int, set[tuple[str, int]]] = defaultdict(set)
+    notes: dict[int, list[str]] = defaultdict(list)
+    for paper_id, phase_id, challenge_id, direction_id, origin, evidence in rows.iterator():
+        if direction_id:
+            key = ("direction", direction_id)
+        elif challenge_id:
+            key = ("challenge", challenge_id)
+        else:
+            key = ("phase", phase_id)
+        if taken[key] >= EXEMPLARS_PER_TARGET:
+            continue
+        taken[key] += 1
+        targets[paper_id].add(key)
+        targets[paper_id].add(("phase", phase_id))
+        if origin != Placement.Origin.SUGGESTED and evidence and evidence not in notes[paper_id]:
+            notes[paper_id].append(evidence)
+    papers = Paper.objects.filter(pk__in=list(targets)).values_list("pk", "title", "abstract")
+    return [
+        Exemplar(pk, " ".join([title, abstract, *notes[pk]]), targets[pk])
+        for pk, title, abstract in papers.iterator()
+    ]
 
 
-@dataclass(slots=True)
-class Evaluation:
-    """Top-1 phase accuracy of leave-one-out over the papers with an accepted phase."""
-
-    correct: int
-    total: int
-    abstained: int  # papers for which nothing scored above MIN_PHASE_SCORE
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / self.total if self.total else 0.0
-
-
-def phase_accuracy_leave_one_out(**weights: float) -> Evaluation:
-    """For each paper placed (accepted) in exactly one phase, rebuild the model without it and
-    check that its top suggestion is that phase. Reads only; writes nothing."""
-    placed: dict[int, set[int]] = defaultdict(set)
-    for paper_id, phase_id in Placement.objects.accepted().values_list("paper_id", "phase_id"):
-        placed[paper_id].add(phase_id)
-    papers = Paper.objects.in_bulk([pk for pk, phases in placed.items() if len(phases) == 1])
-    correct = abstained = 0
-    for pk, paper in papers.items():
-        model = model_from_database(exclude_paper_ids=[pk], **weights)
-        suggestion = model.suggest(paper.title, paper.abstract)
-        if suggestion is None:
-            abstained += 1
-        elif suggestion.phase_pk in placed[pk]:
-            correct += 1
-    return Evaluation(correct=correct, total=len(papers), abstained=abstained)
+def suggestion_model() -> SuggestionModel:
+    """The model for the current taxonomy and placements: built on first use, then reused
+    until `model_stamp` changes (five aggregate queries per call)."""
+    global _cached
+    stamp = model_stamp()
+    with _cache_lock:
+        if _cached is not None and _cached[0] == stamp:
+            return _cached[1]
+    model = SuggestionModel(targets_from_database(), exemplars_from_database())
+    with _cache_lock:
+        _cached = (stamp, model)
+    logger.info("suggestion model: %d targets, %d papers", len(model.targets), len(model.vectors))
+    return model
 
 
-@transaction.atomic
 def placements_suggest(*, paper_ids: Sequence[int]) -> int:
-    """Add pending suggested placements (phase and challenges) for the given papers.
+    """Add pending suggested placements (a phase, challenges, directions) for the papers.
 
-    Papers with an accepted placement are skipped; an existing placement for the same target is
-    never touched (`placement_add`'s rules, applied set-wise by `placement_add_many`), so
-    calling twice adds nothing the second time. Returns how many placements were created.
+    Call it after the transaction that created the papers has committed: it only reads
+    until the final insert (`placement_add_many`, its own short transaction). Papers with an
+    accepted placement are skipped; an existing placement for the same target is never
+    touched, so calling twice adds nothing the second time. Returns how many were created.
     """
     if not paper_ids:
         return 0
@@ -348,35 +425,47 @@ def placements_suggest(*, paper_ids: Sequence[int]) -> int:
         .filter(paper_id__in=paper_ids)
         .values_list("paper_id", flat=True)
     )
-    papers = (
+    papers = list(
         Paper.objects.filter(pk__in=paper_ids)
         .exclude(pk__in=decided)
         .order_by("pk")
         .values_list("pk", "title", "abstract")
     )
-    phases = {p.pk: p for p in Phase.objects.all()}
-    if not phases:
+    if not papers:
         return 0
-    challenges = Challenge.objects.in_bulk()
-    model = model_from_database()
+    model = suggestion_model()
+    rows: dict[str, Mapping[Any, Phase | Challenge | ResearchDirection]] = {
+        "phase": Phase.objects.in_bulk(),
+        "challenge": Challenge.objects.in_bulk(),
+        "direction": ResearchDirection.objects.in_bulk(),
+    }
     proposals = []
     for pk, title, abstract in papers:
         suggestion = model.suggest(title, abstract)
-        if suggestion is None:
-            continue
-        proposals.append(
-            PlacementProposal(
-                pk,
-                phases[suggestion.phase_pk],
-                Placement.Origin.SUGGESTED,
-                suggestion.confidence,
-                suggestion.evidence,
-            )
-        )
-        proposals += [
-            PlacementProposal(
-                pk, challenges[challenge_pk], Placement.Origin.SUGGESTED, confidence, evidence
-            )
-            for challenge_pk, confidence, evidence in suggestion.challenges
-        ]
+        for kind, limit in MAX_SUGGESTED.items():
+            for scored in suggestion.best(kind, limit):
+                target = rows[kind].get(scored.pk)
+                if target is None:  # deleted since the model was built
+                    continue
+                proposals.append(
+                    PlacementProposal(
+                        pk,
+                        target,
+                        Placement.Origin.SUGGESTED,
+                        scored.confidence,
+                        f"Suggested for {kind} {scored.evidence}",
+                    )
+                )
     return placement_add_many(proposals=proposals)
+
+
+def placements_suggest_after_commit(paper_ids: Iterable[int]) -> None:
+    """Schedule `placements_suggest` for when the current transaction commits (at once if
+    none is open), so an ingest's write locks are never held while papers are scored."""
+    from functools import partial
+
+    from django.db import transaction
+
+    ids = list(paper_ids)
+    if ids:
+        transaction.on_commit(partial(placements_suggest, paper_ids=ids), robust=True)

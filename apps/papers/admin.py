@@ -116,13 +116,32 @@ class ExcludeForm(forms.Form):
     )
 
 
+class InPhaseChoiceField(forms.ModelChoiceField):
+    """A challenge or direction named with its phase: several phases have look-alike items."""
+
+    def label_from_instance(self, obj: Challenge | ResearchDirection) -> str:  # type: ignore[override]
+        return f"{obj.phase.name}: {obj.name}"
+
+
 class PlaceForm(forms.Form):
     """Pick exactly one of a phase, a challenge or a direction."""
 
-    phase = forms.ModelChoiceField(Phase.objects.all(), required=False)
-    challenge = forms.ModelChoiceField(Challenge.objects.select_related("phase"), required=False)
-    direction = forms.ModelChoiceField(
-        ResearchDirection.objects.select_related("phase"), required=False
+    phase = forms.ModelChoiceField(
+        Phase.objects.order_by("order"),
+        required=False,
+        help_text="Pick one target only: a phase, or a challenge, or a direction.",
+    )
+    challenge = InPhaseChoiceField(
+        Challenge.objects.select_related("phase").order_by("phase__order", "position", "name"),
+        required=False,
+        help_text="Or a challenge (its phase follows).",
+    )
+    direction = InPhaseChoiceField(
+        ResearchDirection.objects.select_related("phase").order_by(
+            "phase__order", "position", "name"
+        ),
+        required=False,
+        help_text="Or a research direction (its phase follows).",
     )
     evidence = forms.CharField(
         required=False,
@@ -135,7 +154,9 @@ class PlaceForm(forms.Form):
         targets = [data.get(name) for name in ("phase", "challenge", "direction")]
         chosen = [target for target in targets if target is not None]
         if len(chosen) != 1:
-            raise ValidationError("Choose exactly one phase, challenge or direction.")
+            raise ValidationError(
+                "Pick exactly one target: a phase, or a challenge, or a direction — not several."
+            )
         data["target"] = chosen[0]
         return data
 

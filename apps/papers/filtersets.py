@@ -15,11 +15,16 @@ from apps.papers.models import Category, Paper
 from apps.papers.search import MAX_QUERY_LENGTH, search_papers
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
+# By date, falling back to the year where a paper has no date (imports often give only a
+# year): the year orders first, then the date within it, undated papers last in their year.
+# Served by the index papers_paper_newest_first.
+NEWEST_FIRST = (F("year").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-id")
+OLDEST_FIRST = (F("year").asc(nulls_last=True), F("published_at").asc(nulls_last=True), "id")
 ORDERINGS = {
     "-cited_by_count": (F("cited_by_count").desc(nulls_last=True), "-published_at", "-id"),
     "cited_by_count": (F("cited_by_count").asc(nulls_last=True), "-published_at", "-id"),
-    "published": ("published_at", "id"),
-    "-published": ("-published_at", "-id"),
+    "published": OLDEST_FIRST,
+    "-published": NEWEST_FIRST,
     "title": ("title", "id"),
     "-title": ("-title", "-id"),
     "relevance": ("-relevance", "-published_at", "-id"),
@@ -151,4 +156,4 @@ class PaperFilterSet(django_filters.FilterSet):
         ordering = self.form.cleaned_data.get("ordering") or ("relevance" if searching else "")
         if ordering == "relevance" and not searching:
             ordering = ""
-        return queryset.order_by(*ORDERINGS[ordering]) if ordering else queryset
+        return queryset.order_by(*ORDERINGS[ordering or "-published"])

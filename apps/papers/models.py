@@ -192,6 +192,8 @@ class Paper(FoldedKeyModel, CuratedModel):
         ordering = ("-published_at", "-id")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="papers_paper_status_pub"),
+            # "Newest first" (filtersets.NEWEST_FIRST) has a PostgreSQL-only index with NULLS
+            # LAST, which SQLite cannot index: migration 0006 creates it.
             # Prefix scans of citation keys (`hou2023large%`) when a stem's 26 lettered
             # variants are all taken: the unique index cannot serve LIKE outside the C locale
             # (a full-table scan, ~100 ms a stem at 100,000 papers; 0.1 ms with this index).
@@ -445,3 +447,30 @@ class Placement(TimeStampedModel):
         if self.direction_id:
             return "direction"
         return "challenge" if self.challenge_id else "phase"
+
+
+class RelatedPaper(models.Model):
+    """One of a paper's nearest neighbours by content (TF-IDF cosine over title, abstract and
+    curators' notes), precomputed by `related_papers_refresh` so that the paper page reads a
+    few rows instead of comparing texts on every request. Rebuilt whole, never edited."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="neighbours")
+    related = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="neighbour_of")
+    rank = models.PositiveSmallIntegerField()
+    similarity = models.FloatField()
+    words = models.JSONField(default=list, blank=True, help_text="The words both papers weigh.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("paper", "rank")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["paper", "related"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(paper=models.F("related")), name="%(app_label)s_%(class)s_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} ~ {self.related_id} ({self.similarity:.2f})"

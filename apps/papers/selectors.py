@@ -1,15 +1,28 @@
 """Reads that depend on who is asking: what each user may see, and counts for charts."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import RowNumber, TruncDate
 
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
 from apps.core.roles import is_curator
-from apps.papers.models import Citation, Paper, Placement
+from apps.core.text import fold
+from apps.papers.filtersets import NEWEST_FIRST
+from apps.papers.models import Author, Authorship, Citation, Paper, Placement, RelatedPaper
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 STATS_GROUPS = ("phase", "challenge", "direction", "year")
@@ -100,9 +113,14 @@ def phases_overview(papers: QuerySet[Paper]) -> list:
 
 
 def newest_papers(papers: QuerySet[Paper], *, limit: int = 10) -> QuerySet[Paper]:
-    """The `limit` papers of `papers` most recently included, ready to render as a list."""
+    """The `limit` papers of `papers` included on the latest day, newest research first,
+    ready to render as a list. A whole batch (the survey's seed, a day's harvest) is included
+    at once: ordering within the day by the papers' own dates shows the newest work of every
+    phase, not the batch's last rows."""
     return (
-        papers.filter(included_at__isnull=False).order_by("-included_at", "-id").for_list()[:limit]  # type: ignore[attr-defined]
+        papers.filter(included_at__isnull=False)
+        .order_by(TruncDate("included_at").desc(), *NEWEST_FIRST)
+        .for_list()[:limit]  # type: ignore[attr-defined]
     )
 
 
@@ -134,24 +152,66 @@ def challenge_paper_samples(
     return samples
 
 
-def related_papers(paper: Paper, papers: QuerySet[Paper], *, limit: int = 8) -> QuerySet[Paper]:
-    """Papers of `papers` sharing an accepted challenge placement with `paper`, the most
-    shared challenges first, annotated with `shared_challenges`."""
+RELATED_CANDIDATES = 10
 
+
+def related_papers(paper: Paper, papers: QuerySet[Paper], *, limit: int = 8) -> list[Paper]:
+    """Papers of `papers` related to `paper`, best first, each with `related_reasons`
+    ("shares Test oracles under non-determinism", "similar: metamorphic, oracle").
+
+    Reads the precomputed neighbours (`RelatedPaper`: content similarity with a bonus for
+    shared challenges, see services/related.py) and names the challenges they share now.
+    A paper the refresh has not seen yet falls back to the papers sharing most of its
+    challenges, counted live. A fixed number of queries either way.
+    """
+    neighbours = {
+        related_id: (similarity, words)
+        for related_id, similarity, words in RelatedPaper.objects.filter(paper=paper)
+        .order_by("rank")
+        .values_list("related_id", "similarity", "words")[:RELATED_CANDIDATES]
+    }
     own = Placement.objects.accepted().filter(paper=paper, challenge__isnull=False)
-    shared = Placement.objects.accepted().filter(
-        paper=OuterRef("pk"), challenge__in=own.values("challenge")
+    if neighbours:
+        candidates = set(neighbours)
+    else:
+        shared = Placement.objects.accepted().filter(
+            paper=OuterRef("pk"), challenge__in=own.values("challenge")
+        )
+        shared_count = (
+            shared.order_by()
+            .values("paper")
+            .annotate(n=Count("challenge", distinct=True))
+            .values("n")
+        )
+        candidates = set(
+            papers.exclude(pk=paper.pk)
+            .filter(Exists(shared))  # narrows the rows before the count subquery runs
+            .annotate(shared_challenges=Subquery(shared_count, output_field=IntegerField()))
+            .order_by("-shared_challenges", "-published_at", "-id")
+            .values_list("pk", flat=True)[:RELATED_CANDIDATES]
+        )
+    if not candidates:
+        return []
+    names: dict[int, list[str]] = {}
+    rows = (
+        Placement.objects.accepted()
+        .filter(paper_id__in=candidates, challenge__in=own.values("challenge"))
+        .order_by("challenge__phase__order", "challenge__position", "challenge__name")
+        .values_list("paper_id", "challenge__name")
     )
-    shared_count = (
-        shared.order_by().values("paper").annotate(n=Count("challenge", distinct=True)).values("n")
-    )
-    return (
-        papers.exclude(pk=paper.pk)
-        .filter(Exists(shared))  # narrows the rows before the count subquery runs
-        .annotate(shared_challenges=Subquery(shared_count, output_field=IntegerField()))
-        .order_by("-shared_challenges", "-published_at", "-id")
-        .for_list()[:limit]  # type: ignore[attr-defined]
-    )
+    for paper_id, name in rows:
+        if name not in names.setdefault(paper_id, []):
+            names[paper_id].append(name)
+    found = list(papers.exclude(pk=paper.pk).filter(pk__in=candidates).for_list())  # type: ignore[attr-defined]
+    for other in found:
+        similarity, words = neighbours.get(other.pk, (0.0, []))
+        reasons = [f"shares {name}" for name in names.get(other.pk, [])]
+        if words:
+            reasons.append("similar: " + ", ".join(words))
+        other.related_reasons = reasons
+        other.related_score = len(names.get(other.pk, [])) + 2 * similarity
+    found.sort(key=lambda p: (-p.related_score, -(p.year or 0), -p.pk))
+    return found[:limit]
 
 
 def category_counts(papers: QuerySet[Paper], *, limit: int = 20) -> list[dict]:
@@ -215,3 +275,87 @@ def citation_neighbours(
         shown: list[Paper] = list(rows[:limit])
         found[name] = (shown, int(getattr(shown[0], "total", 0)) if shown else 0)
     return found
+
+
+# --- Authors (issue 12) ---------------------------------------------------------------------
+
+
+def authors_with_papers(papers: QuerySet[Paper], *, search: str = "") -> QuerySet[Author]:
+    """Authors of at least one of `papers`, alphabetical, with `paper_count` (of `papers`).
+    `search` matches any part of the name, accents and case ignored."""
+    visible = papers.order_by().values("pk")
+    authors = Author.objects.filter(
+        Exists(Authorship.objects.filter(author=OuterRef("pk"), paper__in=visible))
+    )
+    if search:
+        key = fold(search)
+        authors = authors.filter(Q(name_key__contains=key) | Q(name__icontains=search))
+    return authors.annotate(
+        paper_count=subquery_count(Authorship, "author", distinct="paper", paper__in=visible)
+    ).order_by("name", "pk")
+
+
+@dataclass
+class AuthorProfile:
+    """What an author page shows beyond the paper list."""
+
+    coauthors: list[dict]
+    years: list[dict]
+    phases: list[dict]
+    challenges: list[dict]
+
+
+def author_profile(
+    author: Author, papers: QuerySet[Paper], *, coauthors: int = 30
+) -> AuthorProfile:
+    """Co-authors (most shared papers first), papers per year, and the phases and challenges
+    of the author's papers among `papers`. Four queries, whatever the numbers."""
+    theirs = (
+        papers.filter(Exists(Authorship.objects.filter(paper=OuterRef("pk"), author=author)))
+        .order_by()
+        .values("pk")
+    )
+    partners = (
+        Authorship.objects.filter(paper__in=theirs)
+        .exclude(author=author)
+        .values("author_id", "author__name")
+        .annotate(count=Count("paper", distinct=True))
+        .order_by("-count", "author__name")[:coauthors]
+    )
+    years = (
+        Paper.objects.filter(pk__in=theirs)
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by("-year")
+    )
+    placed = Placement.objects.accepted().filter(paper__in=theirs)
+    phases = (
+        placed.values("phase__slug", "phase__name")
+        .annotate(count=Count("paper", distinct=True))
+        .order_by("phase__order")
+    )
+    challenges = (
+        placed.filter(challenge__isnull=False)
+        .values("challenge__slug", "challenge__name", "phase__name")
+        .annotate(count=Count("paper", distinct=True))
+        .order_by("-count", "challenge__phase__order", "challenge__position")
+    )
+    return AuthorProfile(
+        coauthors=[
+            {"pk": r["author_id"], "name": r["author__name"], "count": r["count"]} for r in partners
+        ],
+        years=[{"year": r["year"], "count": r["count"]} for r in years if r["year"] is not None],
+        phases=[
+            {"slug": r["phase__slug"], "name": r["phase__name"], "count": r["count"]}
+            for r in phases
+        ],
+        challenges=[
+            {
+                "slug": r["challenge__slug"],
+                "name": r["challenge__name"],
+                "phase": r["phase__name"],
+                "count": r["count"],
+            }
+            for r in challenges
+        ],
+    )

@@ -18,6 +18,7 @@ urlpatterns = [
     path("papers/<int:pk>/bibtex/", views.paper_export_one, BIBTEX, name="detail-bibtex"),
     path("papers/<int:pk>/ris/", views.paper_export_one, RIS, name="detail-ris"),
     path("papers/<int:pk>/csl-json/", views.paper_export_one, CSL, name="detail-csljson"),
+    path("authors/", views.author_list, name="authors"),
     path("authors/<int:pk>/", views.author_detail, name="author"),
     path("gaps/", views.gap_map, name="gaps"),
     path("feeds/papers/", public_page(feeds.NewPapersFeed()), name="feed"),

@@ -22,10 +22,14 @@ from apps.core.views import public_page
 from apps.papers.bibtex import bibtex_entry, citation_key, write_bibtex
 from apps.papers.csl import write_csl_json
 from apps.papers.filtersets import PaperFilterSet
+from apps.papers.gaps import HEAT_LEVELS, GapMap
+from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.metadata import description, highwire_tags, json_ld
 from apps.papers.models import Author, Authorship, Paper
 from apps.papers.ris import write_ris
 from apps.papers.selectors import (
+    author_profile,
+    authors_with_papers,
     category_counts,
     citation_neighbours,
     newest_papers,
@@ -269,102 +273,41 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "papers/paper_detail.html", context)
 
 
+AUTHORS_PER_PAGE = 50
+
+
+@public_page
+def author_list(request: HttpRequest) -> HttpResponse:
+    """Every author with public papers, alphabetical, searchable by any part of the name."""
+    search = request.GET.get("q", "").strip()[:200]
+    authors = authors_with_papers(papers_visible_to(request.user), search=search)
+    page = paginate(request, authors, per_page=AUTHORS_PER_PAGE)
+    return render(request, "papers/author_list.html", {"page": page, "query": search})
+
+
 @public_page
 def author_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """An author and their papers (the public ones), newest first."""
+    """An author: co-authors, years, the phases and challenges of their papers, and the
+    papers themselves (the public ones), newest first."""
     missing = Http404(f"There is no author with id {pk} with papers in the knowledge base.")
     author = Author.objects.filter(pk=pk).first()
     if author is None:
         raise missing
-    papers = (
-        papers_visible_to(request.user)
-        .filter(Exists(Authorship.objects.filter(paper=OuterRef("pk"), author=author)))
-        .order_by("-published_at", "-id")
-    )
+    visible = papers_visible_to(request.user)
+    papers = visible.filter(
+        Exists(Authorship.objects.filter(paper=OuterRef("pk"), author=author))
+    ).order_by("-published_at", "-id")
     page = paginate(request, papers.for_list())  # type: ignore[attr-defined]
     if not page.paginator.count:  # only hidden papers: the public must not learn the name
         raise missing
-    return render(request, "papers/author_detail.html", {"author": author, "page": page})
+    context = {"author": author, "page": page, "profile": author_profile(author, visible)}
+    return render(request, "papers/author_detail.html", context)
 
 
 # --- Gap map -------------------------------------------------------------------------------
 
-YEAR_COLUMNS = 8
-RECENT_YEARS = 2
-HEAT_LEVELS = 5
 # Okabe-Ito palette: distinguishable with the common colour-vision deficiencies.
 PHASE_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
-
-
-@dataclass
-class GapRow:
-    """One heatmap row: a phase's own total or one of its challenges, counts per year."""
-
-    kind: str  # "phase" | "challenge"
-    slug: str
-    name: str
-    cells: list[tuple[int, int, int]]  # (year, count, heat level 0 to 5)
-    earlier: int
-    total: int
-    recent: int
-
-
-def heat(count: int, top: int) -> int:
-    """0 for no papers, else 1 to 5 by share of the busiest cell."""
-    if count <= 0 or top <= 0:
-        return 0
-    return max(1, min(HEAT_LEVELS, -(-count * HEAT_LEVELS // top)))
-
-
-def _year_window(years: Iterable[int]) -> list[int]:
-    this_year = timezone.now().year
-    latest = max([*years, this_year])
-    return list(range(latest - YEAR_COLUMNS + 1, latest + 1))
-
-
-def _gap_rows(phases, challenges, by_phase, by_challenge, years):  # type: ignore[no-untyped-def]
-    first = years[0]
-    recent = set(years[-RECENT_YEARS:])
-    rows: list[tuple[object, GapRow, list[GapRow]]] = []
-
-    def busiest(nested: dict) -> int:
-        return max(
-            (c for counts in nested.values() for y, c in counts.items() if y in years), default=0
-        )
-
-    # Phase rows and challenge rows are shaded on their own scales: a phase holds far more
-    # papers than any one challenge, and would wash the challenge cells out.
-    tops = {"phase": busiest(by_phase), "challenge": busiest(by_challenge)}
-
-    def row(kind: str, slug: str, name: str, counts: dict) -> GapRow:
-        top = tops[kind]
-        return GapRow(
-            kind=kind,
-            slug=slug,
-            name=name,
-            cells=[(y, counts.get(y, 0), heat(counts.get(y, 0), top)) for y in years],
-            earlier=sum(c for y, c in counts.items() if y is not None and y < first),
-            total=sum(counts.values()),
-            recent=sum(c for y, c in counts.items() if y in recent),
-        )
-
-    for phase in phases:
-        own = [
-            row("challenge", c.slug, c.name, by_challenge.get(c.slug, {}))
-            for c in challenges
-            if c.phase_id == phase.pk
-        ]
-        rows.append(
-            (phase, row("phase", phase.slug, phase.name, by_phase.get(phase.slug, {})), own)
-        )
-    return rows
-
-
-def _nested(rows: list[dict], key: str) -> dict[str, dict[int | None, int]]:
-    nested: dict[str, dict[int | None, int]] = {}
-    for r in rows:
-        nested.setdefault(r[key], {})[r["year"]] = r["count"]
-    return nested
 
 
 @dataclass
@@ -380,11 +323,13 @@ class ChartSeries:
         return " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in self.points)
 
 
-def phase_year_chart(phases, by_phase, years) -> dict:  # type: ignore[no-untyped-def]
-    """Geometry of a line chart of papers per phase per year, drawn as SVG by the template."""
+def phase_year_chart(figures: GapMap) -> dict:
+    """Geometry of a line chart of papers per phase per year, drawn as SVG by the template;
+    it ends with the coverage window (the newest paper's year), never after it."""
     width, height, left, right, top_pad, bottom = 720, 320, 48, 16, 16, 40
     plot_w, plot_h = width - left - right, height - top_pad - bottom
-    peak = max((by_phase.get(p.slug, {}).get(y, 0) for p in phases for y in years), default=0)
+    years = figures.years
+    peak = max((c.count for p in figures.phases for c in p.row.cells), default=0)
     step = max(1, -(-peak // 4))
     y_max = max(step * 4, 1)
 
@@ -396,19 +341,11 @@ def phase_year_chart(phases, by_phase, years) -> dict:  # type: ignore[no-untype
 
     series = [
         ChartSeries(
-            name=phase.name,
+            name=p.phase.name,
             colour=PHASE_COLOURS[i % len(PHASE_COLOURS)],
-            points=[
-                (
-                    x_of(j),
-                    y_of(by_phase.get(phase.slug, {}).get(y, 0)),
-                    y,
-                    by_phase.get(phase.slug, {}).get(y, 0),
-                )
-                for j, y in enumerate(years)
-            ],
+            points=[(x_of(j), y_of(c.count), c.year, c.count) for j, c in enumerate(p.row.cells)],
         )
-        for i, phase in enumerate(phases)
+        for i, p in enumerate(figures.phases)
     ]
     return {
         "width": width,
@@ -425,22 +362,13 @@ def phase_year_chart(phases, by_phase, years) -> dict:  # type: ignore[no-untype
 
 @public_page
 def gap_map(request: HttpRequest) -> HttpResponse:
-    """Where the research is thin: papers per challenge and year, and per phase and year."""
-    papers = papers_visible_to(request.user)
-    phases = list(Phase.objects.order_by("order"))
-    challenges = list(Challenge.objects.order_by("phase__order", "position", "name"))
-    by_phase = _nested(paper_counts(papers, ["phase", "year"]), "phase")
-    by_challenge = _nested(paper_counts(papers, ["challenge", "year"]), "challenge")
-    seen_years = {y for counts in by_phase.values() for y in counts if y is not None}
-    years = _year_window(seen_years)
-    rows = _gap_rows(phases, challenges, by_phase, by_challenge, years)
-    quiet = [r for _, _, own in rows for r in own if r.recent == 0]
+    """Where the research is thin: papers per challenge and year, and per phase and year, as
+    counts and shares of each year's papers, within the base's coverage window."""
+    figures = gap_figures(papers_visible_to(request.user))
     context = {
-        "years": years,
-        "recent_years": years[-RECENT_YEARS:],
-        "rows": rows,
-        "quiet": quiet,
-        "chart": phase_year_chart(phases, by_phase, years),
+        "figures": figures,
+        "quiet": figures.flagged,
+        "chart": phase_year_chart(figures),
         "heat_levels": range(HEAT_LEVELS + 1),
     }
     return render(request, "papers/gap_map.html", context)

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from apps.core.pagination import filter_errors, paginate, query_for_bibtex
+from apps.core.query import subquery_count
 from apps.core.views import public_page
 from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Authorship, Placement
@@ -16,9 +17,10 @@ from apps.papers.selectors import (
     paper_counts,
     papers_visible_to,
     placements_visible_to,
+    taxonomy_paper_counts,
 )
 from apps.papers.views import SORTS
-from apps.taxonomy.models import Challenge, Phase, ResearchDirection
+from apps.taxonomy.models import Challenge, Phase, Provenance, ResearchDirection
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +122,68 @@ def direction_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "page": paginate(request, placements_of(request, direction=direction)),
     }
     return render(request, "taxonomy/researchdirection_detail.html", context)
+
+
+# --- Index pages (issue 12) -------------------------------------------------------------------
+
+
+@public_page
+def phase_index(request: HttpRequest) -> HttpResponse:
+    """The six phases with their papers, challenges and directions counted, and how many of
+    those the survey names and how many sellm's curators added. Four queries."""
+    survey = Provenance.SURVEY
+    phases = Phase.objects.annotate(
+        challenge_count=subquery_count(Challenge, "phase"),
+        survey_challenge_count=subquery_count(Challenge, "phase", provenance=survey),
+        direction_count=subquery_count(ResearchDirection, "phase"),
+        survey_direction_count=subquery_count(ResearchDirection, "phase", provenance=survey),
+    ).order_by("order")
+    counts = taxonomy_paper_counts()
+    rows = list(phases)
+    for phase in rows:
+        phase.paper_count = counts["phase"].get(phase.pk, 0)  # type: ignore[attr-defined]
+    return render(request, "taxonomy/phase_list.html", {"phases": rows})
+
+
+@public_page
+def challenge_index(request: HttpRequest) -> HttpResponse:
+    """Every challenge, grouped by phase, with its papers and directions counted and its
+    provenance. Four queries."""
+    challenges = list(
+        Challenge.objects.select_related("phase")
+        .annotate(direction_count=subquery_count(ResearchDirection.challenges.through, "challenge"))
+        .order_by("phase__order", "position", "name")
+    )
+    counts = taxonomy_paper_counts()
+    for challenge in challenges:
+        challenge.paper_count = counts["challenge"].get(challenge.pk, 0)  # type: ignore[attr-defined]
+    context = {"groups": _by_phase(challenges), "total": len(challenges)}
+    return render(request, "taxonomy/challenge_list.html", context)
+
+
+@public_page
+def direction_index(request: HttpRequest) -> HttpResponse:
+    """Every research direction, grouped by phase, with its status, provenance, papers and
+    the challenges it addresses. Five queries."""
+    directions = list(
+        ResearchDirection.objects.select_related("phase")
+        .prefetch_related(
+            Prefetch("challenges", queryset=Challenge.objects.order_by("position", "name"))
+        )
+        .order_by("phase__order", "position", "name")
+    )
+    counts = taxonomy_paper_counts()
+    for direction in directions:
+        direction.paper_count = counts["direction"].get(direction.pk, 0)  # type: ignore[attr-defined]
+    context = {"groups": _by_phase(directions), "total": len(directions)}
+    return render(request, "taxonomy/researchdirection_list.html", context)
+
+
+def _by_phase(items: list) -> list[tuple[Phase, list]]:
+    """Items (ordered by phase) as (phase, its items) pairs."""
+    groups: list[tuple[Phase, list]] = []
+    for item in items:
+        if not groups or groups[-1][0].pk != item.phase_id:
+            groups.append((item.phase, []))
+        groups[-1][1].append(item)
+    return groups

@@ -191,6 +191,26 @@ def test_unknown_api_urls_answer_json_404(anon) -> None:
         assert "/api/v1/" in response.json()["detail"]
 
 
+def test_newest_first_falls_back_to_the_year_where_a_paper_has_no_date(anon, library) -> None:
+    dates = {"a": (2021, 5), "b": (2022, 1), "c": (2019, 1), "d": (2020, 3), "e": (2023, 7)}
+    for key, (year, month) in dates.items():
+        Paper.objects.filter(pk=library[key].pk).update(
+            published_at=datetime(year, month, 1, tzinfo=UTC), year=year
+        )
+    # An import that gave only a year: among that year's papers, not first nor last.
+    Paper.objects.filter(pk=library["c"].pk).update(published_at=None, year=2022)
+
+    newest = [
+        r["title"].split()[0] for r in anon.get(URL, {"ordering": "-published"}).json()["results"]
+    ]
+    oldest = [
+        r["title"].split()[0] for r in anon.get(URL, {"ordering": "published"}).json()["results"]
+    ]
+
+    assert newest == ["Epsilon", "Beta", "Gamma", "Alpha", "Delta"]
+    assert oldest == ["Delta", "Alpha", "Beta", "Gamma", "Epsilon"]
+
+
 @pytest.mark.parametrize(
     ("ordering", "expected"),
     [
@@ -205,7 +225,7 @@ def test_ordering(anon, library, ordering, expected) -> None:
     dates = {"a": (2021, 5), "b": (2022, 1), "c": (2019, 1), "d": (2020, 3), "e": (2023, 7)}
     for key, (year, month) in dates.items():
         Paper.objects.filter(pk=library[key].pk).update(
-            published_at=datetime(year, month, 1, tzinfo=UTC)
+            published_at=datetime(year, month, 1, tzinfo=UTC), year=year
         )
 
     params = {"ordering": ordering} if ordering else {}

@@ -140,9 +140,14 @@ RULES: dict[str, Rule] = {
     "taxonomy:phase": public(slug("phase")),
     "taxonomy:challenge": public(slug("challenge")),
     "taxonomy:direction": public(slug("direction")),
+    "papers:authors": public(),
+    "taxonomy:phases": public(),
+    "taxonomy:challenges": public(),
+    "taxonomy:directions": public(),
     # The REST API.
     "api:api-root": api_read_only(),
     "api:stats": api_read_only(lambda world: {"query": "group_by=phase"}),
+    "api:gaps": api_read_only(),
     "api-schema": api_read_only(),
     "api-docs": api_read_only(),
     "api:author-list": api_read_only(),
@@ -247,6 +252,12 @@ RULES: dict[str, Rule] = {
         "admin", STAFF_ADMIN_GET, ADMIN_REFUSED, lambda world: {"id": world["users"]["reader"].pk}
     ),
     "admin-api-token": Rule("admin", CURATED_ADMIN_GET, ADMIN_REFUSED),
+    "admin-inbox": Rule("admin", CURATED_ADMIN_GET, ADMIN_REFUSED),
+    "admin-inbox-accept": Rule(
+        "admin",
+        {"anon": LOGIN, "reader": LOGIN, "curator": 405, "superuser": 405},  # POST only
+        ADMIN_REFUSED,
+    ),
     "admin:ingestion_bibteximport_file": Rule(
         "admin", CURATED_ADMIN_GET, ADMIN_REFUSED, pk("bibtex_import")
     ),

@@ -22,7 +22,8 @@ def settings_with(**env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "CACHE_URL"}
+        if k
+        not in {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "CACHE_URL", "VAR_DIR"}
     }
     clean.update(env, DJANGO_SETTINGS_MODULE="sellm.settings")
     return subprocess.run(
@@ -36,16 +37,37 @@ def settings_with(**env: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_without_debug_a_missing_secret_key_refuses_to_start(tmp_path: Path) -> None:
-    result = settings_with()
+def test_production_without_a_secret_key_refuses_to_start() -> None:
+    for variable in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        value = (
+            "postgres://sellm@db:5432/sellm" if variable == "DATABASE_URL" else "redis://r:6379/0"
+        )
+        result = settings_with(**{variable: value})
 
-    assert result.returncode != 0
-    assert "SECRET_KEY is not set" in result.stderr
+        assert result.returncode != 0, variable
+        assert "SECRET_KEY is not set" in result.stderr
 
 
-def manage_without_a_secret(*args: str) -> subprocess.CompletedProcess:
-    skipped = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE"}
+def test_the_embedded_default_generates_its_secret_key_once_into_var(tmp_path: Path) -> None:
+    import json
+
+    first = settings_with(VAR_DIR=str(tmp_path))
+    key_file = tmp_path / "secret-key"
+    key = key_file.read_text(encoding="utf-8")
+    second = settings_with(VAR_DIR=str(tmp_path))
+
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    assert json.loads(first.stdout)["debug"] is False  # served as readers see it
+    assert len(key.strip()) >= 50
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_file.read_text(encoding="utf-8") == key  # reused, not regenerated
+
+
+def manage_without_a_secret(*args: str, **env: str) -> subprocess.CompletedProcess:
+    skipped = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CELERY_BROKER_URL"}
     clean = {k: v for k, v in os.environ.items() if k not in skipped}
+    clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -57,14 +79,25 @@ def manage_without_a_secret(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_code_only_commands_run_without_a_secret_and_the_rest_refuse() -> None:
-    migrations = manage_without_a_secret("makemigrations", "--check", "--dry-run")
-    checked = manage_without_a_secret("check", "--deploy")
+def test_code_only_commands_run_without_a_secret_and_production_commands_refuse() -> None:
+    production = {"DATABASE_URL": "postgres://sellm@127.0.0.1:9/sellm"}
+    migrations = manage_without_a_secret("makemigrations", "--check", "--dry-run", **production)
+    checked = manage_without_a_secret("check", "--deploy", **production)
 
     assert migrations.returncode == 0, migrations.stderr
     assert "No changes detected" in migrations.stdout
     assert checked.returncode != 0
     assert "SECRET_KEY is not set" in checked.stderr
+
+
+def test_manage_py_works_in_the_embedded_default_without_variables_or_banners(
+    tmp_path: Path,
+) -> None:
+    checked = manage_without_a_secret("check", VAR_DIR=str(tmp_path))
+
+    assert checked.returncode == 0, checked.stderr
+    assert "System check identified no issues" in checked.stdout
+    assert "AXES" not in checked.stdout + checked.stderr  # no lockout-library start-up lines
 
 
 def test_the_embedded_default_is_sqlite_under_var_with_in_process_tasks() -> None:

@@ -359,14 +359,17 @@ def test_the_report_as_data_lists_every_entry_and_the_blocks_of_the_file() -> No
     }
 
 
-def test_imported_papers_enter_the_inbox_with_suggested_placements(survey) -> None:  # type: ignore[no-untyped-def]
+def test_imported_papers_enter_the_inbox_with_suggested_placements(
+    survey, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     text = """@article{fuzz24,
       title = {Fuzzing Deep Learning Libraries with Large Language Models},
       abstract = {We generate test inputs for deep learning libraries with a large language
                   model and find crashes by fuzzing.},
       author = {Doe, Jane}, year = {2024}}"""
 
-    bibtex_import(text=text)
+    with django_capture_on_commit_callbacks(execute=True):  # suggestions follow the commit
+        bibtex_import(text=text)
 
     paper = Paper.objects.get(title__startswith="Fuzzing Deep Learning")
     assert paper.status == Paper.Status.INBOX

@@ -144,3 +144,25 @@ def test_the_real_process_exits_non_zero_with_arxivs_message(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "arXiv says: incorrect id format for 1234" in result.stderr
     assert result.stdout.strip() == "created=0 updated=0 unchanged=0 failed=0"
+
+
+def test_a_saved_arxiv_page_yields_pending_challenge_suggestions(
+    survey, tmp_path: Path, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    atom = tmp_path / "page.atom"
+    paper = StandinPaper(
+        "2501.00042",
+        "Detecting benchmark contamination in code LLM evaluation",
+        abstract="Test sets leak into pretraining data; we detect the leakage and decontaminate.",
+    )
+    atom.write_bytes(atom_feed([paper], total=1, start=0, per_page=1))
+
+    with django_capture_on_commit_callbacks(execute=True):  # scored once the page commits
+        ingest("--from-file", str(atom))
+
+    placed = Paper.objects.get(arxiv_id="2501.00042").placements.select_related("challenge")
+    challenges = [p for p in placed if p.challenge_id]
+    assert challenges
+    assert {(p.origin, p.review_state) for p in challenges} == {("suggested", "pending")}
+    assert any("contamination" in p.challenge.slug for p in challenges)
+    assert all(p.evidence and 0 < p.confidence <= 1 for p in challenges)

@@ -323,7 +323,7 @@ def test_new_papers_get_suggested_placements(
     assert suggestions
     assert {p.origin for p in suggestions} == {"suggested"}
     assert {p.review_state for p in suggestions} == {"pending"}
-    phase_only = [p for p in suggestions if p.challenge_id is None]
+    phase_only = [p for p in suggestions if p.challenge_id is None and p.direction_id is None]
     assert [p.phase.slug for p in phase_only] == ["deployment-operations"]
     assert "quantization" in phase_only[0].evidence
     assert 0 < phase_only[0].confidence <= 1

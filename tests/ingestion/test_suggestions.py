@@ -1,14 +1,13 @@
 """The suggestion service: pending suggested placements with confidence and evidence, never
 touching what exists, learning from keywords curators edit, and better than a trivial guess."""
 
-from collections import Counter
-
 import pytest
 
 from apps.ingestion.suggestions import (
-    phase_accuracy_leave_one_out,
     phrase_tokens,
     placements_suggest,
+    placements_suggest_after_commit,
+    suggestion_model,
     tokens,
 )
 from apps.papers.models import Paper, Placement
@@ -24,20 +23,17 @@ def inbox_paper(title: str, abstract: str = "") -> Paper:
 
 def test_stemming_matches_word_forms() -> None:
     assert tokens("Fine-tuned requirements") == list(phrase_tokens("fine-tuning requirement"))
+    assert len(set(tokens("evaluation evaluating evaluate"))) == 1
 
 
 def test_keywords_made_of_common_words_still_match(survey) -> None:  # type: ignore[no-untyped-def]
     """ "model merging" and "LLM-as-a-judge" hold stop words; phrases match the full text."""
-    from apps.ingestion.suggestions import model_from_database
-
-    model = model_from_database()
+    model = suggestion_model()
     merging = model.suggest("Model merging of fine-tuned checkpoints")
     judge = model.suggest("Are LLM-as-a-judge evaluations reliable?")
 
-    assert merging is not None
-    assert "model merging" in merging.evidence
-    assert judge is not None
-    assert "LLM-as-a-judge" in judge.evidence
+    assert any("model merging" in s.evidence for s in merging.ranked["phase"][:1])
+    assert any("LLM-as-a-judge" in s.evidence for s in judge.ranked["phase"][:1])
 
 
 def test_a_paper_gets_a_phase_and_challenge_suggestion_with_evidence(survey) -> None:  # type: ignore[no-untyped-def]
@@ -64,7 +60,7 @@ def test_a_paper_gets_a_phase_and_challenge_suggestion_with_evidence(survey) -> 
 def test_suggesting_twice_adds_nothing_and_keeps_curator_decisions(survey, curator) -> None:  # type: ignore[no-untyped-def]
     paper = inbox_paper("Quantization of LLMs for on-device inference and serving latency")
     placements_suggest(paper_ids=[paper.pk])
-    suggestion = paper.placements.filter(challenge__isnull=True).get()
+    suggestion = paper.placements.filter(challenge__isnull=True, direction__isnull=True).get()
     suggestion.review_state = Placement.ReviewState.REJECTED
     suggestion.save()
 
@@ -100,15 +96,71 @@ def test_curator_edited_keywords_change_the_suggestion(survey) -> None:  # type:
 
     placements_suggest(paper_ids=[paper.pk])
 
-    assert {(p.phase.slug, p.challenge_id) for p in paper.placements.all()} == {
-        ("maintenance-evolution", None),
-        ("maintenance-evolution", challenge.pk),
-    }
+    placed = list(paper.placements.select_related("phase", "challenge", "direction"))
+    assert {p.phase.slug for p in placed} == {"maintenance-evolution"}
+    assert [p.challenge for p in placed if p.challenge_id] == [challenge]
+    directions = [p.direction for p in placed if p.direction_id]
+    assert directions  # a direction addressing the challenge speaks its keywords
+    assert all(challenge in d.challenges.all() for d in directions)
+    evidence = next(p.evidence for p in placed if p.challenge_id)
+    assert "keywords in the title: moonlight" in evidence
 
 
-def test_suggestions_take_the_same_queries_for_3_and_15_papers(survey) -> None:  # type: ignore[no-untyped-def]
+def test_challenge_and_direction_suggestions_carry_confidence_and_evidence(survey) -> None:  # type: ignore[no-untyped-def]
+    paper = inbox_paper(
+        "Metamorphic testing of LLM outputs without a test oracle",
+        "Non-deterministic generations make expected outputs unknown; we derive metamorphic "
+        "relations that check consistency across paraphrased prompts.",
+    )
+
+    placements_suggest(paper_ids=[paper.pk])
+
+    placed = list(paper.placements.select_related("challenge", "direction"))
+    challenges = [p for p in placed if p.challenge_id]
+    assert 1 <= len(challenges) <= 3
+    assert len([p for p in placed if p.direction_id]) >= 1
+    assert all(0 < p.confidence <= 1 for p in placed)
+    oracle = next(p for p in challenges if "oracle" in p.challenge.slug)
+    assert "title" in oracle.evidence
+    assert "abstract" in oracle.evidence
+
+
+def test_the_model_is_built_once_and_rebuilt_when_its_inputs_change(
+    survey, django_assert_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    first = suggestion_model()
+    assert suggestion_model() is first  # cached: only the stamp is read
+
+    challenge = Challenge.objects.get(slug="behaviour-drift")
+    challenge.keywords = [*challenge.keywords, "moonlight"]
+    challenge.save()
+    after_edit = suggestion_model()
+    assert after_edit is not first
+
+    paper = PaperFactory(status=Paper.Status.INCLUDED)
+    PlacementFactory(paper=paper, phase=challenge.phase, challenge=challenge)
+    assert suggestion_model() is not after_edit
+    with django_assert_num_queries(4):  # the stamp: placements, phases, challenges, directions
+        suggestion_model()
+
+
+def test_suggestions_wait_for_the_commit(survey, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    paper = inbox_paper("Detecting benchmark contamination in code LLM evaluation")
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        placements_suggest_after_commit([paper.pk])
+    assert paper.placements.count() == 0  # nothing scored inside the writer's transaction
+
+    for callback in callbacks:
+        callback()
+    assert paper.placements.filter(challenge__isnull=False).exists()
+
+
+def test_suggestions_take_the_same_queries_for_2_and_10_papers(survey) -> None:  # type: ignore[no-untyped-def]
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    suggestion_model()  # built once; the pending suggestions below do not change it
 
     def queries(n: int) -> tuple[int, int]:
         papers = [inbox_paper(f"Benchmark contamination in code evaluation {i}") for i in range(n)]
@@ -116,24 +168,24 @@ def test_suggestions_take_the_same_queries_for_3_and_15_papers(survey) -> None: 
             created = placements_suggest(paper_ids=[p.pk for p in papers])
         return len(captured), created
 
-    few, created_few = queries(3)
-    many, created_many = queries(15)  # inserts are batched (SQLite: ~90 rows per statement)
+    few, created_few = queries(2)
+    many, created_many = queries(10)  # up to 6 rows each: one insert batch (SQLite: ~90 rows)
 
     assert created_many == 5 * created_few > 0
     assert few == many
 
 
-def test_leave_one_out_over_the_seed_beats_the_majority_guess(survey) -> None:  # type: ignore[no-untyped-def]
-    evaluation = phase_accuracy_leave_one_out()
-    # The majority guess: the biggest phase among the papers placed in exactly one phase.
-    phases_of: dict[int, set[int]] = {}
-    for paper_id, phase_id in Placement.objects.accepted().values_list("paper_id", "phase_id"):
-        phases_of.setdefault(paper_id, set()).add(phase_id)
-    single = Counter(next(iter(p)) for p in phases_of.values() if len(p) == 1)
-    biggest_phase = max(single.values())
+def test_leave_one_out_over_the_seed_placements_reaches_the_goal() -> None:
+    """The benchmark's figures (bench/ingest_suggestions_loo.py), held as a floor."""
+    from bench.ingest_suggestions_loo import TAXONOMY, evaluate, load, majority, seed_path
 
-    assert evaluation.total >= 280  # seed v2: papers placed in exactly one phase
-    assert evaluation.accuracy >= 0.7  # measured 0.79 on seed v2 (0.82 on v1's 136 papers)
-    # Seed v2 is lopsided (45% of these papers sit in one phase), so "twice the majority
-    # guess" (v1's bar, at 21%) cannot be reached; a clear margin over it still must be.
-    assert evaluation.accuracy > 1.5 * biggest_phase / evaluation.total
+    seed = seed_path()
+    if not seed.exists():
+        pytest.skip("the version 2 seed file is not on this machine")
+    targets, exemplars, rows = load(seed, TAXONOMY)
+    result, guess = evaluate(targets, exemplars, rows), majority(rows)
+
+    assert result["evaluated"] >= 400
+    assert result["challenge.top3"] >= 0.7  # measured 0.89 (docs/performance.md)
+    assert result["challenge.top1"] > 3 * guess["challenge.top1"]
+    assert result["phase.top1"] > 2 * guess["phase.top1"]

@@ -96,6 +96,29 @@ def test_home_shows_the_newest_additions_first_and_never_the_inbox(client: Clien
     assert titles == ["Newer inclusion", "Older inclusion"]
 
 
+def test_a_batch_included_at_once_shows_its_newest_research_across_phases(
+    client: Client, taxonomy
+) -> None:  # type: ignore[no-untyped-def]
+    """The seed (or a day's harvest) is included in one go: within that day the papers' own
+    dates order the list, so it is not the batch's last rows, all from one phase."""
+    from django.utils import timezone
+
+    batch = timezone.now()
+    for year, target, title in (
+        (2025, taxonomy["oracle"], "Testing, newest"),
+        (2021, taxonomy["oracle"], "Testing, old"),
+        (2024, taxonomy["cost"], "Serving, recent"),
+        (2019, taxonomy["cost"], "Serving, oldest"),
+    ):
+        paper = paper_of(year, title=title)
+        PlacementFactory(paper=paper, challenge=target)
+        Paper.objects.filter(pk=paper.pk).update(included_at=batch)
+
+    titles = listed_titles(client.get("/"))
+
+    assert titles == ["Testing, newest", "Serving, recent", "Testing, old", "Serving, oldest"]
+
+
 # --- paper list ------------------------------------------------------------------------------
 
 
@@ -381,7 +404,7 @@ def test_author_page_lists_their_public_papers_only(client: Client) -> None:
 
     assert response.status_code == 200
     assert listed_titles(response) == ["Public work"]
-    assert "1 paper in sellm." in text_of(response)
+    assert re.search(r"1 paper in sellm(, \d{4})?\.", text_of(response))
 
 
 def test_an_author_of_hidden_papers_only_is_not_disclosed(client: Client) -> None:
@@ -398,34 +421,93 @@ def test_an_author_of_hidden_papers_only_is_not_disclosed(client: Client) -> Non
 # --- gap map ---------------------------------------------------------------------------------
 
 
+def paper_of(year: int, **fields: object) -> Paper:
+    """A paper whose date agrees with its year (the factory dates every paper today)."""
+    from datetime import UTC, datetime
+
+    return PaperFactory(year=year, published_at=datetime(year, 3, 1, tzinfo=UTC), **fields)
+
+
 def test_gap_map_counts_papers_per_challenge_and_year_and_flags_quiet_challenges(
     client: Client, taxonomy
 ) -> None:  # type: ignore[no-untyped-def]
-    from django.utils import timezone
-
-    this_year = timezone.now().year
-    for year in (this_year, this_year, this_year - 3):
-        PlacementFactory(paper=PaperFactory(year=year), challenge=taxonomy["oracle"])
-    PlacementFactory(paper=PaperFactory(year=this_year - 4), challenge=taxonomy["contamination"])
-    hidden = PaperFactory(year=this_year, status=Paper.Status.INBOX)
+    for year in (2025, 2025, 2022):
+        PlacementFactory(paper=paper_of(year), challenge=taxonomy["oracle"])
+    PlacementFactory(paper=paper_of(2021), challenge=taxonomy["contamination"])
+    paper_of(2025)  # in the base, placed nowhere: counts in the year's total
+    hidden = paper_of(2025, status=Paper.Status.INBOX)
     PlacementFactory(paper=hidden, challenge=taxonomy["contamination"])
 
     response = client.get("/gaps/")
-    rows = {
-        row.slug: row
-        for _, phase_row, challenge_rows in response.context["rows"]
-        for row in [phase_row, *challenge_rows]
-    }
-    quiet = {row.slug for row in response.context["quiet"]}
+    figures = response.context["figures"]
+    rows = {row.slug: row for p in figures.phases for row in [p.row, *p.challenges]}
+    quiet = {row.slug: row.flag for row in response.context["quiet"]}
     html = response.content.decode()
 
     assert response.status_code == 200
-    assert {y: c for y, c, _ in rows["oracles"].cells}[this_year] == 2
-    assert {y: c for y, c, _ in rows["oracles"].cells}[this_year - 3] == 1
+    assert figures.years[-1] == 2025  # the window ends with the newest paper
+    assert {c.year: c.count for c in rows["oracles"].cells}[2025] == 2
+    assert {c.year: c.share for c in rows["oracles"].cells}[2025] == pytest.approx(2 / 3, 1e-3)
+    assert {c.year: c.count for c in rows["oracles"].cells}[2022] == 1
     assert rows["oracles"].total == 3
     assert rows["testing"].total == 4  # the phase row: every paper placed in the phase
     assert rows["contamination"].recent == 0  # the inbox paper does not count
-    assert quiet == {"contamination", "serving-cost"}
+    # Contamination's phase has recent papers: flagged. Serving cost's phase has none: not.
+    assert quiet == {"contamination": "no-recent-work"}
+    assert "67%" in html
     assert '<svg viewBox="0 0 720 320" role="img"' in html  # the chart, drawn server-side
     assert html.count("<polyline") == 2  # one line per phase
     assert "<script" not in html.split("</head>")[1]  # readable without JavaScript
+
+
+def test_gap_map_ends_at_the_newest_paper_and_says_so(client: Client, taxonomy) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    newest = PaperFactory(year=2024, published_at=datetime(2024, 6, 30, tzinfo=UTC))
+    PlacementFactory(paper=newest, challenge=taxonomy["oracle"])
+    PlacementFactory(paper=paper_of(2023), challenge=taxonomy["cost"])
+
+    response = client.get("/gaps/")
+    figures = response.context["figures"]
+    text = " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())
+
+    assert figures.years[-1] == 2024  # no empty columns for the years after it
+    assert figures.partial_year == 2024
+    assert "the newest paper in sellm is from 30 June 2024" in text
+    assert "2024 to 30 Jun" in text
+    assert "2025" not in text.split("Papers per challenge and year", 1)[1]
+
+
+def test_a_thin_challenge_is_flagged_against_its_phase(client: Client, taxonomy) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(12):
+        PlacementFactory(paper=paper_of(2025), challenge=taxonomy["oracle"])
+    PlacementFactory(paper=paper_of(2025), challenge=taxonomy["contamination"])
+
+    quiet = {r.slug: r.flag for r in client.get("/gaps/").context["quiet"]}
+
+    assert quiet == {"contamination": "thin"}  # 1 of the phase's 13 recent papers
+
+
+def test_the_gap_figures_are_in_the_api(client: Client, taxonomy) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(2):
+        PlacementFactory(paper=paper_of(2025), challenge=taxonomy["oracle"])
+    PlacementFactory(paper=paper_of(2021), challenge=taxonomy["contamination"])
+
+    data = client.get("/api/v1/gaps/").json()
+
+    assert data["coverage"]["newest_paper"].startswith("2025")
+    assert data["coverage"]["years"][-1] == 2025
+    assert data["year_totals"] == {"2021": 1, "2025": 2}
+    testing = next(p for p in data["phases"] if p["slug"] == "testing")
+    assert testing["recent"] == 2
+    by_slug = {c["slug"]: c for c in testing["challenges"]}
+    assert by_slug["oracles"]["years"][-1] == {"year": 2025, "count": 2, "share": 1.0}
+    assert by_slug["contamination"]["flag"] == "no-recent-work"
+    assert by_slug["oracles"]["flag"] is None
+
+
+def test_a_phase_with_too_few_recent_papers_flags_no_challenge(client: Client, taxonomy) -> None:  # type: ignore[no-untyped-def]
+    PlacementFactory(paper=paper_of(2025), challenge=taxonomy["oracle"])  # 1 paper, 2 challenges
+    PlacementFactory(paper=paper_of(2021), challenge=taxonomy["contamination"])
+
+    assert client.get("/gaps/").context["quiet"] == []

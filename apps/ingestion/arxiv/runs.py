@@ -29,7 +29,7 @@ from apps.ingestion.specs import (
     OaiSetSpec,
     SavedResponseSpec,
 )
-from apps.ingestion.suggestions import placements_suggest
+from apps.ingestion.suggestions import placements_suggest_after_commit
 from apps.papers.identifiers import parse_arxiv_id
 from apps.papers.models import Paper
 from apps.papers.records import PaperRecord
@@ -62,8 +62,8 @@ class ArxivKind(RunKind[Any]):
         else:
             report = UpsertReport()
         report.outcomes.extend(page.failures)
-        if report.created_paper_ids:
-            placements_suggest(paper_ids=report.created_paper_ids)
+        # Suggestions are scored after this page commits, outside its locks.
+        placements_suggest_after_commit(report.created_paper_ids)
         return report
 
 

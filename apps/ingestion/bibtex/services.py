@@ -38,7 +38,7 @@ from apps.ingestion.kinds import Page, RunKind
 from apps.ingestion.models import BibtexImport, IngestRun
 from apps.ingestion.services import ingest_run_finish, ingest_run_record, ingest_run_start
 from apps.ingestion.specs import BibtexSpec
-from apps.ingestion.suggestions import placements_suggest
+from apps.ingestion.suggestions import placements_suggest_after_commit
 from apps.papers.models import Paper
 from apps.papers.services import UpsertOutcome, UpsertReport, paper_upsert_many
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
@@ -179,8 +179,9 @@ def _import_chunk(
     """Upsert one chunk's records; every entry (parsed or failed) gets its outcome."""
     records = [entry.record for entry in entries if entry.record is not None]
     upserted = paper_upsert_many(records=records, source=Paper.Source.BIBTEX, actor=actor)
-    # New papers enter the inbox with suggested placements (rolled back with a dry run).
-    placements_suggest(paper_ids=upserted.created_paper_ids)
+    # New papers enter the inbox with suggested placements, scored once the import commits
+    # (a dry run rolls back, and its callbacks are dropped with it). knowledge, issue 12.
+    placements_suggest_after_commit(upserted.created_paper_ids)
 
     results = iter(upserted.outcomes)
     reports: list[EntryReport] = []

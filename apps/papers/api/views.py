@@ -34,6 +34,8 @@ from apps.papers.api.serializers import (
     ReviewSerializer,
 )
 from apps.papers.filtersets import PaperFilterSet
+from apps.papers.gaps import NO_RECENT_WORK, THIN, GapRow
+from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.models import Author, Authorship, Paper, Placement
 from apps.papers.selectors import (
     STATS_GROUPS,
@@ -410,3 +412,115 @@ class StatsView(generics.GenericAPIView):
         papers = self.filter_queryset(Paper.objects.included())
         rows = paper_counts(papers, groups)
         return Response({"group_by": list(dict.fromkeys(groups)), "results": rows})
+
+
+class GapYearSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Public papers placed here that year.")
+    share = serializers.FloatField(help_text="count / every public paper of that year in sellm.")
+
+
+class GapChallengeSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    total = serializers.IntegerField()
+    earlier = serializers.IntegerField(help_text="Papers before the window's first year.")
+    recent = serializers.IntegerField(help_text="Papers in the recent years.")
+    recent_share_of_phase = serializers.FloatField(
+        allow_null=True, help_text="recent / the phase's recent papers (null: phase has none)."
+    )
+    flag = serializers.ChoiceField(
+        choices=[NO_RECENT_WORK, THIN],
+        allow_null=True,
+        help_text="no-recent-work: the phase has recent papers, this challenge none; thin: "
+        "under half of an even share of the phase's recent papers; null: neither.",
+    )
+    years = GapYearSerializer(many=True)
+
+
+class GapPhaseSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    total = serializers.IntegerField()
+    earlier = serializers.IntegerField()
+    recent = serializers.IntegerField()
+    years = GapYearSerializer(many=True)
+    challenges = GapChallengeSerializer(many=True)
+
+
+class GapCoverageSerializer(serializers.Serializer):
+    newest_paper = serializers.DateField(
+        allow_null=True, help_text="Date of the newest paper: the map says nothing after it."
+    )
+    years = serializers.ListField(child=serializers.IntegerField())
+    recent_years = serializers.ListField(child=serializers.IntegerField())
+    partial_year = serializers.IntegerField(
+        allow_null=True, help_text="The last year, when it is counted only up to newest_paper."
+    )
+
+
+class GapMapSerializer(serializers.Serializer):
+    """The gap map: papers per phase, challenge and year, as counts and shares."""
+
+    coverage = GapCoverageSerializer()
+    year_totals = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Every public paper of sellm, per year."
+    )
+    phases = GapPhaseSerializer(many=True)
+
+
+def _gap_years(row: GapRow) -> list[dict]:
+    return [{"year": c.year, "count": c.count, "share": c.share} for c in row.cells]
+
+
+class GapMapView(generics.GenericAPIView):
+    """The gap map's figures (the same as /gaps/), for scripts."""
+
+    queryset = Paper.objects.none()
+    serializer_class = GapMapSerializer
+    pagination_class = None
+
+    @extend_schema(
+        summary="Papers per phase, challenge and year, with shares and gap flags",
+        description="Counts of included papers with accepted placements per phase and per "
+        "challenge for each year of the coverage window (eight years ending with the newest "
+        "paper's year), each with its share of all included papers of that year. Challenges "
+        "are flagged only against their own phase's recent papers.",
+        responses={200: GapMapSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        figures = gap_figures(Paper.objects.included())
+        data = {
+            "coverage": {
+                "newest_paper": figures.newest,
+                "years": figures.years,
+                "recent_years": figures.recent_years,
+                "partial_year": figures.partial_year,
+            },
+            "year_totals": {str(y): n for y, n in sorted(figures.year_totals.items())},
+            "phases": [
+                {
+                    "slug": p.row.slug,
+                    "name": p.row.name,
+                    "total": p.row.total,
+                    "earlier": p.row.earlier,
+                    "recent": p.row.recent,
+                    "years": _gap_years(p.row),
+                    "challenges": [
+                        {
+                            "slug": c.slug,
+                            "name": c.name,
+                            "total": c.total,
+                            "earlier": c.earlier,
+                            "recent": c.recent,
+                            "recent_share_of_phase": c.recent_share_of_phase,
+                            "flag": c.flag,
+                            "years": _gap_years(c),
+                        }
+                        for c in p.challenges
+                    ],
+                }
+                for p in figures.phases
+            ],
+        }
+        return Response(GapMapSerializer(data).data)
