@@ -1,33 +1,286 @@
-"""Full-text search over title, author names and abstract.
+# ruff: noqa: S608, S611 - SQL assembled from this module's constants; user text is a parameter
+"""Full-text search of papers on either database, with one query language
+(`apps.papers.searchquery`) and the field's synonyms.
 
-PostgreSQL: a stored, weighted tsvector column (title A, authors B, abstract C) with a GIN
-index, queried with websearch syntax ("quoted phrases", -exclusions, or) and ranked. The
-column is added by a PostgreSQL-only migration and is not a model field, so SQLite needs no
-stand-in; there every word must appear (case-insensitively) in one of the three fields, and
-relevance puts title matches first.
+The search document of a paper: its title (weighted highest), authors, abstract with the
+curators' notes (the evidence of its accepted placements), and venue (lowest). It is kept
+by database triggers, so no write path — service, admin, bulk update, COPY — can leave it
+stale, and placements changing their note or review state update their paper's document.
+
+- PostgreSQL: a stored `search_vector` tsvector (weights A title, B authors, C abstract and
+  notes, D venue), GIN-indexed, filled by a BEFORE trigger on the paper and a statement
+  trigger on placements. Text is folded by `sellm_search_fold` (accents, from the same table
+  as the query side: no `unaccent` extension, no superuser) and ranked with ts_rank.
+- SQLite: an FTS5 table `papers_paper_fts` (porter stemmer, unicode61 with diacritics
+  removed), rowid = paper id, filled by triggers; ranked by bm25 with the same proportions
+  as PostgreSQL's weights (title 10, authors 4, abstract and notes 2, venue 1).
+
+Speed on many papers (PostgreSQL): `SearchPaginator` counts at most COUNT_CAP matches and
+estimates above that, and when a search matches more than RANK_WINDOW papers it ranks the
+RANK_WINDOW newest of them (then lists the rest newest first) instead of ranking them all.
 """
 
-import re
+from __future__ import annotations
+
+import logging
+from functools import cached_property, lru_cache
+from typing import cast
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
-from django.db import connection, models
-from django.db.models import Case, Q, Value, When
-from django.db.models.expressions import Expression
+from django.core.cache import cache
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db import connection as default_connection
+from django.db import models, transaction
+from django.db.models import Max, Value
+from django.db.models.expressions import Expression, RawSQL
+
+from apps.papers.searchquery import (
+    FTS_COLUMNS,
+    MAX_QUERY_LENGTH,
+    Query,
+    QuerySyntaxError,
+    Vocabulary,
+    check_size,
+    expand,
+    fold_sql_function,
+    parse,
+    sqlite_fold,
+    to_fts5,
+    to_fts5_excluded,
+    to_tsquery_excluded,
+    to_tsquery_text,
+)
+
+__all__ = [
+    "MAX_QUERY_LENGTH",
+    "QuerySyntaxError",
+    "SearchPaginator",
+    "count_label",
+    "parse_search",
+    "search_papers",
+]
+
+logger = logging.getLogger(__name__)
 
 SEARCH_CONFIG = "english"
 VECTOR_COLUMN = "search_vector"
-# The generated column's definition; kept here beside the query that relies on it.
-VECTOR_SQL = (
-    f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce(title, '')), 'A') || "
-    f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce(author_names, '')), 'B') || "
-    f"setweight(to_tsvector('{SEARCH_CONFIG}'::regconfig, coalesce(abstract, '')), 'C')"
+FTS_TABLE = "papers_paper_fts"
+BM25_WEIGHTS = (10.0, 4.0, 2.0, 2.0, 1.0)  # FTS_COLUMNS order; PostgreSQL's 1, .4, .2, .2, .1
+COUNT_CAP = 10_000
+RANK_WINDOW = 1_000
+SYNONYMS_CACHE_KEY = "papers:search:synonyms:v1"
+
+# --- the database objects ----------------------------------------------------------------
+
+_PG_VECTOR_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION sellm_paper_search_vector(
+    paper_id bigint, title text, authors text, abstract text, venue text, journal_ref text
+) RETURNS tsvector LANGUAGE sql STABLE AS $$
+SELECT setweight(to_tsvector('{SEARCH_CONFIG}', sellm_search_fold(coalesce(title, ''))), 'A')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', sellm_search_fold(coalesce(authors, ''))), 'B')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', sellm_search_fold(
+           coalesce(abstract, '') || ' ' || coalesce((
+               SELECT string_agg(evidence, ' ' ORDER BY id) FROM papers_placement
+               WHERE papers_placement.paper_id = sellm_paper_search_vector.paper_id
+                 AND review_state = 'accepted'), ''))), 'C')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', sellm_search_fold(
+           coalesce(venue, '') || ' ' || coalesce(journal_ref, ''))), 'D')
+$$"""
+_PG_PAPER_ARGS = "p.id, p.title, p.author_names, p.abstract, p.venue, p.journal_ref"
+_PG_TRIGGERS = f"""
+CREATE OR REPLACE FUNCTION sellm_paper_search_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.{VECTOR_COLUMN} := sellm_paper_search_vector(
+        NEW.id, NEW.title, NEW.author_names, NEW.abstract, NEW.venue, NEW.journal_ref);
+    RETURN NEW;
+END $$;
+CREATE OR REPLACE FUNCTION sellm_placement_search_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE papers_paper p SET {VECTOR_COLUMN} = sellm_paper_search_vector({_PG_PAPER_ARGS})
+        WHERE p.id IN (SELECT paper_id FROM new_rows WHERE review_state = 'accepted');
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE papers_paper p SET {VECTOR_COLUMN} = sellm_paper_search_vector({_PG_PAPER_ARGS})
+        WHERE p.id IN (SELECT paper_id FROM old_rows WHERE review_state = 'accepted');
+    ELSE
+        UPDATE papers_paper p SET {VECTOR_COLUMN} = sellm_paper_search_vector({_PG_PAPER_ARGS})
+        WHERE p.id IN (
+            SELECT unnest(ARRAY[n.paper_id, o.paper_id]) FROM new_rows n JOIN old_rows o USING (id)
+            WHERE n.evidence IS DISTINCT FROM o.evidence
+               OR n.review_state IS DISTINCT FROM o.review_state
+               OR n.paper_id IS DISTINCT FROM o.paper_id);
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS papers_paper_search ON papers_paper;
+CREATE TRIGGER papers_paper_search
+    BEFORE INSERT OR UPDATE OF title, author_names, abstract, venue, journal_ref ON papers_paper
+    FOR EACH ROW EXECUTE FUNCTION sellm_paper_search_row();
+DROP TRIGGER IF EXISTS papers_placement_search_insert ON papers_placement;
+CREATE TRIGGER papers_placement_search_insert AFTER INSERT ON papers_placement
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sellm_placement_search_rows();
+DROP TRIGGER IF EXISTS papers_placement_search_update ON papers_placement;
+CREATE TRIGGER papers_placement_search_update AFTER UPDATE ON papers_placement
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sellm_placement_search_rows();
+DROP TRIGGER IF EXISTS papers_placement_search_delete ON papers_placement;
+CREATE TRIGGER papers_placement_search_delete AFTER DELETE ON papers_placement
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION sellm_placement_search_rows();
+"""
+PG_TRIGGER_NAMES = (
+    "papers_paper_search",
+    "papers_placement_search_insert",
+    "papers_placement_search_update",
+    "papers_placement_search_delete",
 )
-MAX_QUERY_LENGTH = 500
-_WORD = re.compile(r"[\w.+#-]+", re.UNICODE)
+
+
+def _sqlite_notes(paper: str) -> str:
+    return (
+        "(SELECT group_concat(evidence, ' ') FROM papers_placement "
+        f"WHERE paper_id = {paper} AND review_state = 'accepted')"
+    )
+
+
+def _sqlite_row(alias: str) -> str:
+    """The FTS5 row of paper `alias` (new/old/papers_paper). FTS5's tokenizer folds accents;
+    `sqlite_fold` the few letters it keeps (ł, ø, ß…)."""
+    return ", ".join(
+        [
+            f"{alias}.id",
+            sqlite_fold(f"{alias}.title"),
+            sqlite_fold(f"{alias}.author_names"),
+            sqlite_fold(f"{alias}.abstract"),
+            sqlite_fold(f"coalesce({_sqlite_notes(f'{alias}.id')}, '')"),
+            sqlite_fold(f"{alias}.venue || ' ' || {alias}.journal_ref"),
+        ]
+    )
+
+
+_FTS_INSERT = f"INSERT INTO {FTS_TABLE}(rowid, {', '.join(FTS_COLUMNS)})"
+
+
+def _sqlite_notes_update(paper: str) -> str:
+    notes = sqlite_fold(f"coalesce({_sqlite_notes(paper)}, '')")
+    return f"UPDATE {FTS_TABLE} SET notes = {notes} WHERE rowid = {paper};"
+
+
+SQLITE_TRIGGERS = {
+    "papers_paper_fts_insert": f"""AFTER INSERT ON papers_paper BEGIN
+        {_FTS_INSERT} VALUES ({_sqlite_row("new")}); END""",
+    "papers_paper_fts_update": f"""AFTER UPDATE OF title, author_names, abstract, venue,
+        journal_ref ON papers_paper BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+        {_FTS_INSERT} VALUES ({_sqlite_row("new")}); END""",
+    "papers_paper_fts_delete": f"""AFTER DELETE ON papers_paper BEGIN
+        DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END""",
+    "papers_placement_fts_insert": f"""AFTER INSERT ON papers_placement BEGIN
+        {_sqlite_notes_update("new.paper_id")} END""",
+    "papers_placement_fts_update": f"""AFTER UPDATE OF evidence, review_state, paper_id
+        ON papers_placement BEGIN
+        {_sqlite_notes_update("old.paper_id")} {_sqlite_notes_update("new.paper_id")} END""",
+    "papers_placement_fts_delete": f"""AFTER DELETE ON papers_placement BEGIN
+        {_sqlite_notes_update("old.paper_id")} END""",
+}
+
+
+def install_search_index(connection) -> None:  # type: ignore[no-untyped-def]
+    """Create (or replace) the search document's functions, triggers and table, and fill it
+    from every paper. Idempotent; run by migration and whenever a trigger is found missing."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        _install(cursor, vendor)
+
+
+def _install(schema_editor, vendor: str) -> None:  # type: ignore[no-untyped-def]
+    if vendor == "postgresql":
+        schema_editor.execute(fold_sql_function())
+        schema_editor.execute(_PG_VECTOR_FUNCTION)
+        schema_editor.execute(_PG_TRIGGERS)
+        schema_editor.execute(
+            f"UPDATE papers_paper p SET {VECTOR_COLUMN} = sellm_paper_search_vector("
+            f"{_PG_PAPER_ARGS})"
+        )
+    elif vendor == "sqlite":
+        schema_editor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+        schema_editor.execute(
+            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({', '.join(FTS_COLUMNS)}, "
+            "tokenize='porter unicode61 remove_diacritics 2')"
+        )
+        for name, body in SQLITE_TRIGGERS.items():
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            schema_editor.execute(f"CREATE TRIGGER {name} {body}")
+        schema_editor.execute(
+            f"{_FTS_INSERT} SELECT {_sqlite_row('papers_paper')} FROM papers_paper"
+        )
+
+
+def search_index_missing(connection) -> bool:  # type: ignore[no-untyped-def]
+    """True when a trigger of the search document is gone (SQLite drops a table's triggers
+    when a migration rebuilds the table), so that post_migrate can reinstall it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = ANY(%s)", [list(PG_TRIGGER_NAMES)]
+            )
+            return cursor.fetchone()[0] < len(PG_TRIGGER_NAMES)
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table')")
+            names = {row[0] for row in cursor.fetchall()}
+            return not {*SQLITE_TRIGGERS, FTS_TABLE} <= names
+    return False
+
+
+def ensure_search_index(using: str = "default", **kwargs: object) -> None:
+    """post_migrate: reinstall and refill the search document if a trigger went missing."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    recorder = MigrationRecorder(connection)
+    if (
+        not recorder.has_table()
+        or not recorder.migration_qs.filter(
+            app="papers", name="0006_search_document_triggers"
+        ).exists()
+    ):
+        return
+    if search_index_missing(connection):
+        logger.warning("search document triggers missing on %s: reinstalling", using)
+        with transaction.atomic(using=using):
+            install_search_index(connection)
+
+
+# --- the query ---------------------------------------------------------------------------
+
+
+def synonym_pairs() -> list[tuple[str, str]]:
+    """Every synonym pair, from the cache (filled on first use, emptied on every edit)."""
+    pairs = cache.get(SYNONYMS_CACHE_KEY)
+    if pairs is None:
+        from apps.papers.models import Synonym
+
+        pairs = [tuple(p) for p in Synonym.objects.order_by().values_list("term", "equivalent")]
+        cache.set(SYNONYMS_CACHE_KEY, pairs, None)
+    return [tuple(p) for p in pairs]  # type: ignore[misc]
+
+
+@lru_cache(maxsize=8)
+def _vocabulary(pairs: tuple[tuple[str, str], ...]) -> Vocabulary:
+    return Vocabulary.from_pairs(pairs)
+
+
+def parse_search(text: str) -> Query:
+    """The query `text` means, with synonyms expanded; raises QuerySyntaxError."""
+    query = expand(parse(text), _vocabulary(tuple(synonym_pairs())))
+    check_size(query)
+    return query
 
 
 class StoredSearchVector(Expression):
-    """The paper table's generated `search_vector` column (PostgreSQL only)."""
+    """The paper table's `search_vector` column (PostgreSQL only; not a model field)."""
 
     output_field = SearchVectorField()
 
@@ -36,38 +289,196 @@ class StoredSearchVector(Expression):
         return f"{compiler.quote_name_unless_alias(alias)}.{VECTOR_COLUMN}", []
 
 
-def uses_full_text_search() -> bool:
-    """True on PostgreSQL, where the tsvector column and its index exist."""
-    return connection.vendor == "postgresql"
+class Bm25Relevance(Expression):
+    """Higher is better: minus FTS5's bm25 of the paper's row for `match` (SQLite only)."""
 
+    output_field = models.FloatField()
 
-def search_papers(queryset: models.QuerySet, text: str) -> models.QuerySet:
-    """Papers matching `text`, annotated with `relevance` (higher is better)."""
-    text = text.strip()[:MAX_QUERY_LENGTH]
-    if not text:
-        return queryset.annotate(relevance=Value(0.0, output_field=models.FloatField()))
-    if uses_full_text_search():
-        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        vector = StoredSearchVector()
-        # `vector = query` compiles to `search_vector @@ websearch_to_tsquery(…)`: the GIN index.
-        # An alias, not an annotation: the vector is matched on, never sent back with the rows.
+    def __init__(self, match: str) -> None:
+        super().__init__()
+        self.match = match
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        weights = ", ".join(str(w) for w in BM25_WEIGHTS)
         return (
-            queryset.alias(search_document=vector)
-            .annotate(relevance=SearchRank(vector, query))
-            .filter(search_document=query)
+            f"(SELECT -bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = {alias}.id)",
+            [self.match],
         )
-    return _search_portable(queryset, text)
 
 
-def _search_portable(queryset: models.QuerySet, text: str) -> models.QuerySet:
-    words = [w for w in _WORD.findall(text) if w.lower() not in {"and", "or", "not"}][:20]
-    if not words:
-        return queryset.none()
-    for word in words:
-        queryset = queryset.filter(
-            Q(title__icontains=word) | Q(author_names__icontains=word) | Q(abstract__icontains=word)
+def _fts_ids(match: str) -> RawSQL:
+    return RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [match])
+
+
+def search_papers(queryset: models.QuerySet, query: Query | str) -> models.QuerySet:
+    """Papers of `queryset` matching `query`, annotated with `relevance` (higher is better).
+    A string is parsed first (QuerySyntaxError if it cannot be)."""
+    if isinstance(query, str):
+        query = parse_search(query)
+    if query.years is not None:
+        first, last = query.years
+        if first is not None:
+            queryset = queryset.filter(year__gte=first)
+        if last is not None:
+            queryset = queryset.filter(year__lte=last)
+    zero = Value(0.0, output_field=models.FloatField())
+    if default_connection.vendor == "postgresql":
+        positive, excluded = to_tsquery_text(query), to_tsquery_excluded(query)
+        queryset = queryset.alias(search_document=StoredSearchVector())
+        if positive:
+            text = f"({positive}) & !{excluded}" if excluded else positive
+            tsquery = SearchQuery(text, search_type="raw", config=SEARCH_CONFIG)
+            # `search_document = tsquery` compiles to `search_vector @@ to_tsquery(…)`: the GIN
+            # index; the vector is matched on, never sent back with the rows.
+            return queryset.filter(search_document=tsquery).annotate(
+                relevance=SearchRank(StoredSearchVector(), tsquery)
+            )
+        if excluded:
+            tsquery = SearchQuery(excluded, search_type="raw", config=SEARCH_CONFIG)
+            queryset = queryset.exclude(search_document=tsquery)
+        return queryset.annotate(relevance=zero)
+    match = to_fts5(query)
+    if match:
+        return queryset.filter(id__in=_fts_ids(match)).annotate(relevance=Bm25Relevance(match))
+    if query.excluded:
+        queryset = queryset.exclude(id__in=_fts_ids(to_fts5_excluded(query)))
+    return queryset.annotate(relevance=zero)
+
+
+def invalidate_synonyms() -> None:
+    """Forget the cached synonym list (after an edit)."""
+    cache.delete(SYNONYMS_CACHE_KEY)
+
+
+# --- paging many matches -----------------------------------------------------------------
+
+
+class SearchPaginator(Paginator):
+    """A paginator that counts at most COUNT_CAP matches (above that, `count` is an estimate
+    and `count_is_estimate` is True) and, on PostgreSQL, ranks a search with more than
+    RANK_WINDOW matches within its RANK_WINDOW newest (see the module docstring).
+
+    Plain lists (no search) are counted exactly, as Django's Paginator does.
+    """
+
+    def __init__(self, object_list, per_page, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_is_estimate = False
+
+    @property
+    def queryset(self) -> models.QuerySet:
+        return cast(models.QuerySet, self.object_list)
+
+    @property
+    def searching(self) -> bool:
+        return (
+            isinstance(self.object_list, models.QuerySet)
+            and "relevance" in self.object_list.query.annotations
         )
-    in_title = Q()
-    for word in words:
-        in_title &= Q(title__icontains=word)
-    return queryset.annotate(relevance=Case(When(in_title, then=Value(1.0)), default=Value(0.5)))
+
+    @property
+    def ranked(self) -> bool:
+        """Ordered by relevance first (the search's default order)."""
+        order: tuple = tuple(self.queryset.query.order_by) if self.searching else ()
+        return bool(order) and order[0] == "-relevance"
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if (
+            not isinstance(queryset, models.QuerySet)
+            or "relevance" not in queryset.query.annotations
+        ):
+            return super().count
+        ids = queryset.order_by().values("pk")[: COUNT_CAP + 1]
+        found = ids.aggregate(n=models.Count("pk"), top=Max("pk"))
+        if found["n"] <= COUNT_CAP:
+            return found["n"]
+        self.count_is_estimate = True
+        return max(COUNT_CAP + 1, self._estimate(found["top"]))
+
+    def _estimate(self, top_seen: int) -> int:
+        """The first COUNT_CAP + 1 matches in table order span ids up to `top_seen`: assume
+        the rest of the ids hold matches as densely (rounded to two significant digits)."""
+        from apps.papers.models import Paper
+
+        bounds = Paper.objects.order_by().aggregate(low=models.Min("pk"), high=Max("pk"))
+        low, high = bounds["low"] or 0, bounds["high"] or 0
+        if top_seen <= low or high <= low:
+            return COUNT_CAP + 1
+        estimate = (COUNT_CAP + 1) * (high - low + 1) / (top_seen - low + 1)
+        digits = max(0, len(str(int(estimate))) - 2)
+        return int(round(estimate, -digits))
+
+    def page(self, number):  # type: ignore[no-untyped-def]
+        if not self.count_is_estimate and self.count <= COUNT_CAP:
+            number = self.validate_number(number)
+            bottom = (number - 1) * self.per_page
+            top = bottom + self.per_page
+            if top + self.orphans >= self.count:
+                top = self.count
+            return self._get_page(self._rows(bottom, top), number, self)
+        # An estimated total cannot say where the last page is: read one row more than the
+        # page to know whether another follows, and refuse a page past the real end.
+        number = self.validate_number(1) if str(number) == "1" else self._page_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = self._rows(bottom, bottom + self.per_page + 1)
+        if not rows and number > 1:
+            raise EmptyPage("That page contains no results")
+        return EstimatedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+    def _page_number(self, number) -> int:  # type: ignore[no-untyped-def]
+        try:
+            value = int(number)
+        except (TypeError, ValueError) as error:
+            raise PageNotAnInteger("That page number is not an integer") from error
+        if value < 1:
+            raise EmptyPage("That page number is less than 1")
+        return value
+
+    def _rows(self, bottom: int, top: int) -> list:
+        if self._windowed():
+            return self._windowed_rows(bottom, top)
+        return list(self.object_list[bottom:top])
+
+    def _windowed(self) -> bool:
+        return (
+            default_connection.vendor == "postgresql" and self.ranked and self.count > RANK_WINDOW
+        )
+
+    def _windowed_rows(self, bottom: int, top: int) -> list:
+        """Rows bottom..top of: the RANK_WINDOW newest matches by relevance, then the others
+        newest first. Ranking 80,000 matches costs what sellm must not spend per request."""
+        rows: list = []
+        newest = self.queryset.order_by("-published_at", "-id")
+        if bottom < RANK_WINDOW:
+            # The newest matches come from walking the (status, published_at) index; ranking
+            # then reads only their vectors.
+            ids = list(newest.values_list("pk", flat=True)[:RANK_WINDOW])
+            ranked = self.queryset.filter(pk__in=ids).order_by("-relevance", "-published_at", "-id")
+            rows += list(ranked[bottom : min(top, RANK_WINDOW)])
+        if top > RANK_WINDOW:
+            rows += list(newest[max(bottom, RANK_WINDOW) : top])
+        return rows
+
+
+class EstimatedPage(Page):
+    """A page of a list whose total is estimated: whether a next page exists is known from
+    the rows read, not from the total."""
+
+    def __init__(self, object_list, number, paginator, *, more: bool):  # type: ignore[no-untyped-def]
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+
+def count_label(paginator: Paginator) -> str:
+    """The total as the page shows it: "about 81,000" when estimated."""
+    count = paginator.count
+    if getattr(paginator, "count_is_estimate", False):
+        return f"about {count:,}"
+    return f"{count:,}"

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
@@ -21,6 +21,7 @@ from apps.core.views import public_page
 from apps.papers.bibtex import bibtex_entry, citation_key, write_bibtex
 from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Author, Authorship, Paper
+from apps.papers.search import SearchPaginator, count_label
 from apps.papers.selectors import (
     category_counts,
     newest_papers,
@@ -58,8 +59,9 @@ BIBTEX_CHUNK = 500
 
 
 def paginate(request: HttpRequest, rows: QuerySet, *, per_page: int = PAGE_SIZE):  # type: ignore[no-untyped-def]
-    """The requested page of `rows`; a page that does not exist is a 404 that says so."""
-    paginator = Paginator(rows, per_page)
+    """The requested page of `rows`; a page that does not exist is a 404 that says so.
+    A search is counted up to a cap (then estimated) and ranked as SearchPaginator says."""
+    paginator = SearchPaginator(rows, per_page)
     number = request.GET.get("page") or 1
     try:
         return paginator.page(number)
@@ -197,13 +199,18 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     base = papers_visible_to(request.user)
     filterset = PaperFilterSet(request.GET, queryset=base)
     if not filterset.is_valid():
-        errors = {"errors": filter_errors(filterset), "query": request.GET.get("q", "")}
+        errors = {
+            "errors": filter_errors(filterset),
+            "query": request.GET.get("q", ""),
+            "query_error": "q" in filterset.errors,
+        }
         return render(request, "papers/paper_list.html", errors, status=400)
     page = paginate(request, filterset.qs.for_list())
     searching = bool(filterset.form.cleaned_data.get("q"))
     sort = filterset.form.cleaned_data.get("ordering") or ("relevance" if searching else "")
     context: dict[str, object] = {
         "page": page,
+        "total": count_label(page.paginator),
         "facets": build_facets(request, base),
         "query": filterset.form.cleaned_data.get("q") or "",
         "sort": sort or "-published",
