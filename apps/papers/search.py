@@ -15,9 +15,9 @@ stale, and placements changing their note or review state update their paper's d
   removed), rowid = paper id, filled by triggers; ranked by bm25 with the same proportions
   as PostgreSQL's weights (title 10, authors 4, abstract and notes 2, venue 1).
 
-Speed on many papers (PostgreSQL): `SearchPaginator` counts at most COUNT_CAP matches and
-estimates above that, and when a search matches more than RANK_WINDOW papers it ranks the
-RANK_WINDOW newest of them (then lists the rest newest first) instead of ranking them all.
+Speed on many papers: `SearchPaginator` counts at most COUNT_CAP matches and estimates above
+that from a sample; on PostgreSQL a search with more than COUNT_CAP matches ranks its
+RANK_WINDOW newest (then lists the rest newest first) instead of ranking them all.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from django.core.cache import cache
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection as default_connection
 from django.db import models, transaction
-from django.db.models import Max, Value
+from django.db.models import Max, Min, Q, Value
 from django.db.models.expressions import Expression, RawSQL
 
 from apps.papers.searchquery import (
@@ -66,7 +66,9 @@ SEARCH_CONFIG = "english"
 VECTOR_COLUMN = "search_vector"
 FTS_TABLE = "papers_paper_fts"
 BM25_WEIGHTS = (10.0, 4.0, 2.0, 2.0, 1.0)  # FTS_COLUMNS order; PostgreSQL's 1, .4, .2, .2, .1
-COUNT_CAP = 10_000
+FIRST_COUNT = 1_000  # counted exactly at once; above, a sample says whether to go on
+COUNT_CAP = 5_000  # counted exactly up to here; estimated above
+SAMPLE_BLOCKS, SAMPLE_BLOCK = 40, 25
 RANK_WINDOW = 1_000
 SYNONYMS_CACHE_KEY = "papers:search:synonyms:v1"
 
@@ -356,9 +358,16 @@ def invalidate_synonyms() -> None:
 
 
 class SearchPaginator(Paginator):
-    """A paginator that counts at most COUNT_CAP matches (above that, `count` is an estimate
-    and `count_is_estimate` is True) and, on PostgreSQL, ranks a search with more than
-    RANK_WINDOW matches within its RANK_WINDOW newest (see the module docstring).
+    """Pages of a search, at a cost that does not grow with the number of matches.
+
+    - Count: exact up to COUNT_CAP matches. Above that, `count` is an estimate (and
+      `count_is_estimate` True): the share of matching ids in SAMPLE_BLOCKS evenly spaced
+      blocks of SAMPLE_BLOCK ids, times the id range, rounded to two significant digits.
+      Counting 80,000 matches means testing 80,000 rows; the sample tests about 1,000 (and
+      says whether counting on past the first FIRST_COUNT is worth it).
+    - Order (PostgreSQL, by relevance): every match is ranked when the count is exact; above
+      COUNT_CAP the RANK_WINDOW newest matches are ranked and the others follow newest
+      first, since ranking reads every candidate's vector.
 
     Plain lists (no search) are counted exactly, as Django's Paginator does.
     """
@@ -386,31 +395,35 @@ class SearchPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        queryset = self.object_list
-        if (
-            not isinstance(queryset, models.QuerySet)
-            or "relevance" not in queryset.query.annotations
-        ):
+        if not self.searching:
             return super().count
-        ids = queryset.order_by().values("pk")[: COUNT_CAP + 1]
-        found = ids.aggregate(n=models.Count("pk"), top=Max("pk"))
-        if found["n"] <= COUNT_CAP:
-            return found["n"]
+        matches = self.queryset.order_by()
+        found = matches.values("pk")[: FIRST_COUNT + 1].count()
+        if found <= FIRST_COUNT:
+            return found
+        estimate = self._estimate(matches)
+        if estimate is None:
+            return matches.count()
+        if estimate <= COUNT_CAP:
+            found = matches.values("pk")[: COUNT_CAP + 1].count()
+            if found <= COUNT_CAP:
+                return found
         self.count_is_estimate = True
-        return max(COUNT_CAP + 1, self._estimate(found["top"]))
+        return max(COUNT_CAP + 1, estimate)
 
-    def _estimate(self, top_seen: int) -> int:
-        """The first COUNT_CAP + 1 matches in table order span ids up to `top_seen`: assume
-        the rest of the ids hold matches as densely (rounded to two significant digits)."""
-        from apps.papers.models import Paper
-
-        bounds = Paper.objects.order_by().aggregate(low=models.Min("pk"), high=Max("pk"))
-        low, high = bounds["low"] or 0, bounds["high"] or 0
-        if top_seen <= low or high <= low:
-            return COUNT_CAP + 1
-        estimate = (COUNT_CAP + 1) * (high - low + 1) / (top_seen - low + 1)
-        digits = max(0, len(str(int(estimate))) - 2)
-        return int(round(estimate, -digits))
+    def _estimate(self, matches: models.QuerySet) -> int | None:
+        bounds = matches.model.objects.order_by().aggregate(low=Min("pk"), high=Max("pk"))
+        low, high = bounds["low"], bounds["high"]
+        if low is None or high - low + 1 <= SAMPLE_BLOCKS * SAMPLE_BLOCK * 2:
+            return None  # a small table: counting it all is as cheap
+        step = (high - low + 1) // SAMPLE_BLOCKS
+        blocks = Q()
+        for start in range(low, low + step * SAMPLE_BLOCKS, step):
+            blocks |= Q(pk__gte=start, pk__lt=start + SAMPLE_BLOCK)
+        sampled = matches.filter(blocks).count()
+        value = sampled * (high - low + 1) / (SAMPLE_BLOCKS * SAMPLE_BLOCK)
+        digits = max(0, len(str(int(value))) - 2)
+        return int(round(value, -digits))
 
     def page(self, number):  # type: ignore[no-untyped-def]
         if not self.count_is_estimate and self.count <= COUNT_CAP:
@@ -422,7 +435,7 @@ class SearchPaginator(Paginator):
             return self._get_page(self._rows(bottom, top), number, self)
         # An estimated total cannot say where the last page is: read one row more than the
         # page to know whether another follows, and refuse a page past the real end.
-        number = self.validate_number(1) if str(number) == "1" else self._page_number(number)
+        number = self._page_number(number)
         bottom = (number - 1) * self.per_page
         rows = self._rows(bottom, bottom + self.per_page + 1)
         if not rows and number > 1:
@@ -441,23 +454,23 @@ class SearchPaginator(Paginator):
     def _rows(self, bottom: int, top: int) -> list:
         if self._windowed():
             return self._windowed_rows(bottom, top)
-        return list(self.object_list[bottom:top])
+        return list(self.queryset[bottom:top])
 
     def _windowed(self) -> bool:
-        return (
-            default_connection.vendor == "postgresql" and self.ranked and self.count > RANK_WINDOW
-        )
+        return default_connection.vendor == "postgresql" and self.ranked and self.count > COUNT_CAP
 
     def _windowed_rows(self, bottom: int, top: int) -> list:
         """Rows bottom..top of: the RANK_WINDOW newest matches by relevance, then the others
-        newest first. Ranking 80,000 matches costs what sellm must not spend per request."""
+        newest first."""
         rows: list = []
         newest = self.queryset.order_by("-published_at", "-id")
         if bottom < RANK_WINDOW:
-            # The newest matches come from walking the (status, published_at) index; ranking
-            # then reads only their vectors.
-            ids = list(newest.values_list("pk", flat=True)[:RANK_WINDOW])
-            ranked = self.queryset.filter(pk__in=ids).order_by("-relevance", "-published_at", "-id")
+            # One statement: the newest matches come from walking the (status, published_at)
+            # index, and ranking reads only their vectors.
+            window = newest.values("pk")[:RANK_WINDOW]
+            ranked = self.queryset.filter(pk__in=window).order_by(
+                "-relevance", "-published_at", "-id"
+            )
             rows += list(ranked[bottom : min(top, RANK_WINDOW)])
         if top > RANK_WINDOW:
             rows += list(newest[max(bottom, RANK_WINDOW) : top])

@@ -74,24 +74,19 @@ def _strip_marks(text: str) -> str:
 
 
 def _fold_maps() -> tuple[dict[str, str], dict[str, str]]:
-    """Latin letters with accents or strokes → ASCII (from anyascii: `Ł` → `l`, `ß` → `ss`),
-    and typographic dashes and quotes → spaces. One table for both sides: the PostgreSQL
-    migration writes it into the database's folding function, the query side applies it here."""
+    """The letters Unicode decomposition does not fold (`Ł` → `l`, `ø` → `o`, `ß` → `ss`,
+    from anyascii), and typographic dashes and quotes → spaces. Every other accent is folded
+    by decomposing (NFKD) and dropping the combining marks. One table for both sides: the
+    PostgreSQL migration writes it into the database's folding function, `fold` applies it."""
     single: dict[str, str] = {}
     multi: dict[str, str] = {}
-    # Latin-1 and Latin Extended-A (European names), and the accented letters of Latin
-    # Extended Additional (Vietnamese) that decompose; rarer letters are left as they are.
-    points = [*range(0xC0, 0x180), *range(0x1E00, 0x1F00)]
-    for point in points:
+    for point in range(0xC0, 0x180):  # Latin-1 and Latin Extended-A: European names
         char = chr(point)
-        if not char.isalpha():
+        if not char.isalpha() or _strip_marks(char).isascii():
             continue
         ascii_form = anyascii(char).lower()
-        if not ascii_form.isascii() or not ascii_form.isalpha() or ascii_form == char:
-            continue
-        if point >= 0x1E00 and _strip_marks(char.lower()) != ascii_form:
-            continue
-        (single if len(ascii_form) == 1 else multi)[char] = ascii_form
+        if ascii_form.isascii() and ascii_form.isalpha():
+            (single if len(ascii_form) == 1 else multi)[char] = ascii_form
     for char in "\u2010\u2011\u2012\u2013\u2014\u2015\u2018\u2019\u201a\u201c\u201d\u201e\u00b7":
         single[char] = " "
     return single, multi
@@ -104,12 +99,9 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 def fold(text: str) -> str:
     """Lower case with accents folded, exactly as the search documents are folded."""
-    text = unicodedata.normalize("NFC", text).translate(_FOLD_TABLE).lower()
-    if not text.isascii():  # accents the table does not list (combining marks)
-        text = "".join(
-            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-        )
-    return text
+    if text.isascii():
+        return text.lower()
+    return _strip_marks(text.translate(_FOLD_TABLE)).lower()
 
 
 def tokens(text: str) -> list[str]:
@@ -516,6 +508,12 @@ def fold_sql_function() -> str:
     sources = "".join(FOLD_SINGLE)
     targets = "".join(FOLD_SINGLE.values())
     expression = f"translate({expression}, {literal(sources)}, {literal(targets)})"
+    marks = f"[{chr(0x300)}-{chr(0x36F)}]"
+    expression = f"regexp_replace(normalize({expression}, NFKD), '{marks}', '', 'g')"
+    # Most text is ASCII: then there is nothing to fold.
+    expression = (
+        f"CASE WHEN octet_length(value) = char_length(value) THEN value ELSE {expression} END"
+    )
     # ASCII punctuation becomes a space, so PostgreSQL's parser sees the words the query side
     # sees (`GPT-4` → gpt 4; otherwise it would index `-4`, and `foo.py` as one file name).
     expression = f"regexp_replace({expression}, '[!-/:-@\\[-`{{-~]+', ' ', 'g')"

@@ -181,7 +181,10 @@ def test_synonyms_in_the_admin_keep_history_and_refresh_search(curator_client: C
 
 
 def test_a_large_result_is_counted_up_to_a_cap_and_labelled_an_estimate(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(search, "FIRST_COUNT", 2)
     monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "SAMPLE_BLOCKS", 2)
+    monkeypatch.setattr(search, "SAMPLE_BLOCK", 3)
     monkeypatch.setattr(search, "RANK_WINDOW", 4)
     PaperFactory.create_batch(12, title="Code review with models")
     PaperFactory.create_batch(3, title="Unrelated")
