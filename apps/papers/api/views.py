@@ -75,7 +75,7 @@ EXPORT_NOTE = (
 
 
 class PaperPagination(PageOrCursorPagination):
-    """Paper lists: searches count at most 10,000 matches and rank large ones in a window."""
+    """Paper lists: searches count at most 5,000 matches and rank large ones in a window."""
 
     paginator_class = SearchPaginator
 
@@ -89,7 +89,7 @@ class PaperPagination(PageOrCursorPagination):
         "a OR b, title:/author:/venue: prefixes, year:2023 or year:2021..2024, with the "
         "field's synonyms (LLM = large language model …); a query that cannot be parsed "
         "answers 400 with the reason. A search is ordered by relevance unless `ordering` says "
-        "otherwise; above 10,000 matches `count` is an estimate (`count_is_estimate`) and "
+        "otherwise; above 5,000 matches `count` is an estimate (`count_is_estimate`) and "
         "relevance ranks the 1,000 newest matches, then lists the rest newest first." + EXPORT_NOTE,
         parameters=[OpenApiParameter("has_doi", bool, description="Has a DOI (true/false).")],
         responses={200: PaperSerializer(many=True)},

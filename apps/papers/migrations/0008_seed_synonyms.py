@@ -4,6 +4,7 @@ apart from "LLM"). Curators edit the list in the admin; a pair they deleted is n
 (this runs once), and pairs already present are left alone."""
 
 from django.db import migrations
+from django.utils import timezone
 
 PAIRS = [
     ("LLM", "LLMs"),
@@ -69,9 +70,26 @@ PAIRS = [
 
 def seed(apps, schema_editor):
     synonym = apps.get_model("papers", "Synonym")
+    historical = apps.get_model("papers", "HistoricalSynonym")
     existing = set(synonym.objects.values_list("term", "equivalent"))
-    synonym.objects.bulk_create(
+    created = synonym.objects.bulk_create(
         [synonym(term=t, equivalent=e) for t, e in PAIRS if (t, e) not in existing]
+    )
+    now = timezone.now()
+    # Their history starts here, as if a curator had added them (no user: the seed did).
+    historical.objects.bulk_create(
+        historical(
+            id=row.pk,
+            term=row.term,
+            equivalent=row.equivalent,
+            note=row.note,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            history_date=now,
+            history_type="+",
+            history_change_reason="seeded vocabulary",
+        )
+        for row in synonym.objects.filter(pk__in=[row.pk for row in created])
     )
 
 
