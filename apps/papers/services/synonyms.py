@@ -3,7 +3,7 @@ here empties that cache once the transaction commits, so the next search reads t
 
 from collections.abc import Iterable
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from apps.papers.models import Synonym
@@ -11,7 +11,7 @@ from apps.papers.search import invalidate_synonyms
 
 
 @transaction.atomic
-def synonym_save(*, synonym: Synonym, actor: AbstractBaseUser | None) -> Synonym:
+def synonym_save(*, synonym: Synonym, actor: AbstractBaseUser | AnonymousUser | None) -> Synonym:
     """Create or change a synonym pair (validated; history records `actor`). Safe to call
     twice: saving an unchanged pair changes nothing a reader can see."""
     synonym.term = " ".join(synonym.term.split())
@@ -24,7 +24,9 @@ def synonym_save(*, synonym: Synonym, actor: AbstractBaseUser | None) -> Synonym
 
 
 @transaction.atomic
-def synonym_delete(*, synonyms: Iterable[Synonym], actor: AbstractBaseUser | None) -> int:
+def synonym_delete(
+    *, synonyms: Iterable[Synonym], actor: AbstractBaseUser | AnonymousUser | None
+) -> int:
     """Delete synonym pairs (history records `actor`); returns how many were deleted."""
     deleted = 0
     for synonym in synonyms:
