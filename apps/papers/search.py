@@ -303,9 +303,14 @@ class Bm25Relevance(Expression):
     def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
         alias = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
         weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+        # bm25 counts every match of each term whenever a query starts, so one FTS5 query
+        # per paper would be quadratic. The derived table is computed once (ORDER BY … LIMIT
+        # -1 keeps SQLite from flattening it into the correlated subquery) and looked up by
+        # rowid through an automatic index: 25 ms instead of 2.8 s for 10,000 matches.
         return (
-            f"(SELECT -bm25({FTS_TABLE}, {weights}) FROM {FTS_TABLE} "
-            f"WHERE {FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid = {alias}.id)",
+            f"(SELECT score FROM (SELECT rowid AS paper_id, -bm25({FTS_TABLE}, {weights}) "
+            f"AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY rowid LIMIT -1 "
+            f"OFFSET 0) AS ranked WHERE ranked.paper_id = {alias}.id)",
             [self.match],
         )
 
