@@ -162,10 +162,6 @@ class Query:
     # a multi-word synonym.
     plain: tuple[bool, ...] = dataclass_field(default=(), compare=False)
 
-    @property
-    def has_text(self) -> bool:
-        return bool(self.groups)
-
     def terms(self) -> list[Term]:
         return [t for group in self.groups for t in group] + list(self.excluded)
 
@@ -176,7 +172,6 @@ class _Atom:
     years: tuple[int | None, int | None] | None = None
     negated: bool = False
     plain: bool = False  # a bare word, not a phrase: may join neighbours in a synonym
-    source: str = ""
 
 
 _YEAR = re.compile(r"^(\d{4})?(?:\s*(\.\.|-)\s*(\d{4})?)?$")
@@ -249,7 +244,7 @@ def _lex(text: str) -> list[_Atom | str]:
             i = close + 1
             if term is None and field_name:
                 raise QuerySyntaxError(f"“{text[start:i]}” has no words to look for.")
-            items.append(_Atom(term=term, negated=negated, source=text[start:i]))
+            items.append(_Atom(term=term, negated=negated))
             continue
         end = i
         while end < n and not text[end].isspace() and text[end] not in '"()':
@@ -272,7 +267,7 @@ def _lex(text: str) -> list[_Atom | str]:
         if term is None and field_name:
             raise QuerySyntaxError(f"“{text[start:i]}” has no word to look for.")
         plain = term is not None and len(term.words) == 1
-        items.append(_Atom(term=term, negated=negated, plain=plain, source=text[start:i]))
+        items.append(_Atom(term=term, negated=negated, plain=plain))
     return items
 
 
