@@ -74,38 +74,70 @@ SYNONYMS_CACHE_KEY = "papers:search:synonyms:v1"
 
 # --- the database objects ----------------------------------------------------------------
 
-_PG_VECTOR_FUNCTION = f"""
+# A paper's own curator's note (the seed's v2 notes), indexed with the abstract when the
+# schema has the column; the triggers are rewritten the first migrate after it appears.
+NOTE_COLUMN = "curator_note"
+PG_TRIGGER_NAMES = (
+    "papers_paper_search",
+    "papers_placement_search_insert",
+    "papers_placement_search_update",
+    "papers_placement_search_delete",
+)
+SQLITE_TRIGGER_NAMES = (
+    "papers_paper_fts_insert",
+    "papers_paper_fts_update",
+    "papers_paper_fts_delete",
+    "papers_placement_fts_insert",
+    "papers_placement_fts_update",
+    "papers_placement_fts_delete",
+)
+_SOURCE_COLUMNS = "title, author_names, abstract, venue, journal_ref"
+
+
+def _pg_statements(note: bool) -> list[str]:
+    """The PostgreSQL functions and triggers (after `sellm_search_fold`)."""
+    columns = _SOURCE_COLUMNS + (f", {NOTE_COLUMN}" if note else "")
+    paper_args = "p.id, p.title, p.author_names, p.abstract, {}, p.venue, p.journal_ref".format(
+        f"p.{NOTE_COLUMN}" if note else "''"
+    )
+    new_args = "NEW.id, NEW.title, NEW.author_names, NEW.abstract, {}, NEW.venue, NEW.journal_ref"
+    new_args = new_args.format(f"NEW.{NOTE_COLUMN}" if note else "''")
+    fold = "sellm_search_fold"
+    config = f"'{SEARCH_CONFIG}'"
+    # Curators' notes: the paper's own, and the evidence of its accepted placements (each
+    # distinct text once: the seed repeats a paper's note on each of its placements).
+    vector = f"""
 CREATE OR REPLACE FUNCTION sellm_paper_search_vector(
-    paper_id bigint, title text, authors text, abstract text, venue text, journal_ref text
+    paper_id bigint, title text, authors text, abstract text, note text, venue text,
+    journal_ref text
 ) RETURNS tsvector LANGUAGE sql STABLE AS $$
-SELECT setweight(to_tsvector('{SEARCH_CONFIG}', sellm_search_fold(coalesce(title, ''))), 'A')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', sellm_search_fold(coalesce(authors, ''))), 'B')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', sellm_search_fold(
-           coalesce(abstract, '') || ' ' || coalesce((
-               SELECT string_agg(evidence, ' ' ORDER BY id) FROM papers_placement
+SELECT setweight(to_tsvector({config}, {fold}(coalesce(title, ''))), 'A')
+    || setweight(to_tsvector({config}, {fold}(coalesce(authors, ''))), 'B')
+    || setweight(to_tsvector({config}, {fold}(
+           coalesce(abstract, '') || ' ' || coalesce(note, '') || ' ' || coalesce((
+               SELECT string_agg(DISTINCT evidence, ' ') FROM papers_placement
                WHERE papers_placement.paper_id = sellm_paper_search_vector.paper_id
-                 AND review_state = 'accepted'), ''))), 'C')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', sellm_search_fold(
+                 AND review_state = 'accepted' AND evidence <> coalesce(note, '')), ''))), 'C')
+    || setweight(to_tsvector({config}, {fold}(
            coalesce(venue, '') || ' ' || coalesce(journal_ref, ''))), 'D')
 $$"""
-_PG_PAPER_ARGS = "p.id, p.title, p.author_names, p.abstract, p.venue, p.journal_ref"
-_PG_TRIGGERS = f"""
+    update = f"UPDATE papers_paper p SET {VECTOR_COLUMN} = sellm_paper_search_vector({paper_args})"
+    triggers = f"""
 CREATE OR REPLACE FUNCTION sellm_paper_search_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.{VECTOR_COLUMN} := sellm_paper_search_vector(
-        NEW.id, NEW.title, NEW.author_names, NEW.abstract, NEW.venue, NEW.journal_ref);
+    NEW.{VECTOR_COLUMN} := sellm_paper_search_vector({new_args});
     RETURN NEW;
 END $$;
 CREATE OR REPLACE FUNCTION sellm_placement_search_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        UPDATE papers_paper p SET {VECTOR_COLUMN} = sellm_paper_search_vector({_PG_PAPER_ARGS})
+        {update}
         WHERE p.id IN (SELECT paper_id FROM new_rows WHERE review_state = 'accepted');
     ELSIF TG_OP = 'DELETE' THEN
-        UPDATE papers_paper p SET {VECTOR_COLUMN} = sellm_paper_search_vector({_PG_PAPER_ARGS})
+        {update}
         WHERE p.id IN (SELECT paper_id FROM old_rows WHERE review_state = 'accepted');
     ELSE
-        UPDATE papers_paper p SET {VECTOR_COLUMN} = sellm_paper_search_vector({_PG_PAPER_ARGS})
+        {update}
         WHERE p.id IN (
             SELECT unnest(ARRAY[n.paper_id, o.paper_id]) FROM new_rows n JOIN old_rows o USING (id)
             WHERE n.evidence IS DISTINCT FROM o.evidence
@@ -116,7 +148,7 @@ BEGIN
 END $$;
 DROP TRIGGER IF EXISTS papers_paper_search ON papers_paper;
 CREATE TRIGGER papers_paper_search
-    BEFORE INSERT OR UPDATE OF title, author_names, abstract, venue, journal_ref ON papers_paper
+    BEFORE INSERT OR UPDATE OF {columns} ON papers_paper
     FOR EACH ROW EXECUTE FUNCTION sellm_paper_search_row();
 DROP TRIGGER IF EXISTS papers_placement_search_insert ON papers_placement;
 CREATE TRIGGER papers_placement_search_insert AFTER INSERT ON papers_placement
@@ -131,107 +163,122 @@ CREATE TRIGGER papers_placement_search_delete AFTER DELETE ON papers_placement
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION sellm_placement_search_rows();
 """
-PG_TRIGGER_NAMES = (
-    "papers_paper_search",
-    "papers_placement_search_insert",
-    "papers_placement_search_update",
-    "papers_placement_search_delete",
-)
+    return [
+        fold_sql_function(),
+        "DROP FUNCTION IF EXISTS sellm_paper_search_vector(bigint, text, text, text, text, text)",
+        vector,
+        triggers,
+        update,
+    ]
 
 
-def _sqlite_notes(paper: str) -> str:
-    return (
-        "(SELECT group_concat(evidence, ' ') FROM papers_placement "
-        f"WHERE paper_id = {paper} AND review_state = 'accepted')"
-    )
+def _sqlite_triggers(note: bool) -> dict[str, str]:
+    """The SQLite triggers keeping the FTS5 table, by name."""
 
+    def own_note(paper: str) -> str:
+        if not note:
+            return "''"
+        return f"coalesce((SELECT {NOTE_COLUMN} FROM papers_paper WHERE id = {paper}), '')"
 
-def _sqlite_row(alias: str) -> str:
-    """The FTS5 row of paper `alias` (new/old/papers_paper). FTS5's tokenizer folds accents;
-    `sqlite_fold` the few letters it keeps (ł, ø, ß…)."""
-    return ", ".join(
-        [
-            f"{alias}.id",
-            sqlite_fold(f"{alias}.title"),
-            sqlite_fold(f"{alias}.author_names"),
-            sqlite_fold(f"{alias}.abstract"),
-            sqlite_fold(f"coalesce({_sqlite_notes(f'{alias}.id')}, '')"),
-            sqlite_fold(f"{alias}.venue || ' ' || {alias}.journal_ref"),
-        ]
-    )
+    def notes(paper: str) -> str:
+        mine = own_note(paper)
+        evidence = (
+            "(SELECT group_concat(DISTINCT evidence) FROM papers_placement "
+            f"WHERE paper_id = {paper} AND review_state = 'accepted' AND evidence <> {mine})"
+        )
+        return sqlite_fold(f"{mine} || ' ' || coalesce({evidence}, '')")
+
+    def row(alias: str) -> str:
+        return ", ".join(
+            [
+                f"{alias}.id",
+                sqlite_fold(f"{alias}.title"),
+                sqlite_fold(f"{alias}.author_names"),
+                sqlite_fold(f"{alias}.abstract"),
+                notes(f"{alias}.id"),
+                sqlite_fold(f"{alias}.venue || ' ' || {alias}.journal_ref"),
+            ]
+        )
+
+    def notes_update(paper: str) -> str:
+        return f"UPDATE {FTS_TABLE} SET notes = {notes(paper)} WHERE rowid = {paper};"
+
+    columns = _SOURCE_COLUMNS + (f", {NOTE_COLUMN}" if note else "")
+    return {
+        "papers_paper_fts_insert": f"""AFTER INSERT ON papers_paper BEGIN
+            {_FTS_INSERT} VALUES ({row("new")}); END""",
+        "papers_paper_fts_update": f"""AFTER UPDATE OF {columns} ON papers_paper BEGIN
+            DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
+            {_FTS_INSERT} VALUES ({row("new")}); END""",
+        "papers_paper_fts_delete": f"""AFTER DELETE ON papers_paper BEGIN
+            DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END""",
+        "papers_placement_fts_insert": f"""AFTER INSERT ON papers_placement BEGIN
+            {notes_update("new.paper_id")} END""",
+        "papers_placement_fts_update": f"""AFTER UPDATE OF evidence, review_state, paper_id
+            ON papers_placement BEGIN
+            {notes_update("old.paper_id")} {notes_update("new.paper_id")} END""",
+        "papers_placement_fts_delete": f"""AFTER DELETE ON papers_placement BEGIN
+            {notes_update("old.paper_id")} END""",
+    }
 
 
 _FTS_INSERT = f"INSERT INTO {FTS_TABLE}(rowid, {', '.join(FTS_COLUMNS)})"
 
 
-def _sqlite_notes_update(paper: str) -> str:
-    notes = sqlite_fold(f"coalesce({_sqlite_notes(paper)}, '')")
-    return f"UPDATE {FTS_TABLE} SET notes = {notes} WHERE rowid = {paper};"
-
-
-SQLITE_TRIGGERS = {
-    "papers_paper_fts_insert": f"""AFTER INSERT ON papers_paper BEGIN
-        {_FTS_INSERT} VALUES ({_sqlite_row("new")}); END""",
-    "papers_paper_fts_update": f"""AFTER UPDATE OF title, author_names, abstract, venue,
-        journal_ref ON papers_paper BEGIN
-        DELETE FROM {FTS_TABLE} WHERE rowid = old.id;
-        {_FTS_INSERT} VALUES ({_sqlite_row("new")}); END""",
-    "papers_paper_fts_delete": f"""AFTER DELETE ON papers_paper BEGIN
-        DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END""",
-    "papers_placement_fts_insert": f"""AFTER INSERT ON papers_placement BEGIN
-        {_sqlite_notes_update("new.paper_id")} END""",
-    "papers_placement_fts_update": f"""AFTER UPDATE OF evidence, review_state, paper_id
-        ON papers_placement BEGIN
-        {_sqlite_notes_update("old.paper_id")} {_sqlite_notes_update("new.paper_id")} END""",
-    "papers_placement_fts_delete": f"""AFTER DELETE ON papers_placement BEGIN
-        {_sqlite_notes_update("old.paper_id")} END""",
-}
+def _has_note_column(connection) -> bool:  # type: ignore[no-untyped-def]
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, "papers_paper")
+    return any(column.name == NOTE_COLUMN for column in columns)
 
 
 def install_search_index(connection) -> None:  # type: ignore[no-untyped-def]
     """Create (or replace) the search document's functions, triggers and table, and fill it
-    from every paper. Idempotent; run by migration and whenever a trigger is found missing."""
-    vendor = connection.vendor
+    from every paper. Idempotent; run by migration and whenever the triggers are found
+    missing or out of date."""
+    note = _has_note_column(connection)
     with connection.cursor() as cursor:
-        _install(cursor, vendor)
-
-
-def _install(schema_editor, vendor: str) -> None:  # type: ignore[no-untyped-def]
-    if vendor == "postgresql":
-        schema_editor.execute(fold_sql_function())
-        schema_editor.execute(_PG_VECTOR_FUNCTION)
-        schema_editor.execute(_PG_TRIGGERS)
-        schema_editor.execute(
-            f"UPDATE papers_paper p SET {VECTOR_COLUMN} = sellm_paper_search_vector("
-            f"{_PG_PAPER_ARGS})"
-        )
-    elif vendor == "sqlite":
-        schema_editor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
-        schema_editor.execute(
-            f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({', '.join(FTS_COLUMNS)}, "
-            "tokenize='porter unicode61 remove_diacritics 2')"
-        )
-        for name, body in SQLITE_TRIGGERS.items():
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            schema_editor.execute(f"CREATE TRIGGER {name} {body}")
-        schema_editor.execute(
-            f"{_FTS_INSERT} SELECT {_sqlite_row('papers_paper')} FROM papers_paper"
-        )
+        if connection.vendor == "postgresql":
+            for statement in _pg_statements(note):
+                cursor.execute(statement)
+        elif connection.vendor == "sqlite":
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+            cursor.execute(
+                f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5({', '.join(FTS_COLUMNS)}, "
+                "tokenize='porter unicode61 remove_diacritics 2')"
+            )
+            triggers = _sqlite_triggers(note)
+            for name, body in triggers.items():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+                cursor.execute(f"CREATE TRIGGER {name} {body}")
+            # The insert trigger's row, for every paper at once.
+            insert = triggers["papers_paper_fts_insert"]
+            values = insert[insert.index("VALUES (") + len("VALUES (") : insert.rindex(");")]
+            cursor.execute(
+                f"{_FTS_INSERT} SELECT {values.replace('new.', 'papers_paper.')} FROM papers_paper"
+            )
 
 
 def search_index_missing(connection) -> bool:  # type: ignore[no-untyped-def]
     """True when a trigger of the search document is gone (SQLite drops a table's triggers
-    when a migration rebuilds the table), so that post_migrate can reinstall it."""
+    when a migration rebuilds the table) or predates the paper's note column, so that
+    post_migrate can reinstall it."""
+    note = _has_note_column(connection)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT count(*) FROM pg_trigger WHERE tgname = ANY(%s)", [list(PG_TRIGGER_NAMES)]
             )
-            return cursor.fetchone()[0] < len(PG_TRIGGER_NAMES)
+            if cursor.fetchone()[0] < len(PG_TRIGGER_NAMES):
+                return True
+            cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = 'sellm_paper_search_row'")
+            source = " ".join(row[0] for row in cursor.fetchall())
+            return note != (NOTE_COLUMN in source)
         if connection.vendor == "sqlite":
-            cursor.execute("SELECT name FROM sqlite_master WHERE type IN ('trigger', 'table')")
-            names = {row[0] for row in cursor.fetchall()}
-            return not {*SQLITE_TRIGGERS, FTS_TABLE} <= names
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type IN ('trigger', 'table')")
+            found = dict(cursor.fetchall())
+            if not {*SQLITE_TRIGGER_NAMES, FTS_TABLE} <= found.keys():
+                return True
+            return note != (NOTE_COLUMN in found["papers_paper_fts_insert"])
     return False
 
 
@@ -250,7 +297,7 @@ def ensure_search_index(using: str = "default", **kwargs: object) -> None:
     ):
         return
     if search_index_missing(connection):
-        logger.warning("search document triggers missing on %s: reinstalling", using)
+        logger.warning("search document triggers missing or outdated on %s: reinstalling", using)
         with transaction.atomic(using=using):
             install_search_index(connection)
 

@@ -49,7 +49,8 @@ def backward(apps, schema_editor):
             "DROP TRIGGER IF EXISTS papers_placement_search_delete ON papers_placement",
             "DROP FUNCTION IF EXISTS sellm_paper_search_row()",
             "DROP FUNCTION IF EXISTS sellm_placement_search_rows()",
-            "DROP FUNCTION IF EXISTS sellm_paper_search_vector(bigint, text, text, text, text, text)",
+            "DROP FUNCTION IF EXISTS "
+            "sellm_paper_search_vector(bigint, text, text, text, text, text, text)",
             "DROP FUNCTION IF EXISTS sellm_search_fold(text)",
             "ALTER TABLE papers_paper DROP COLUMN IF EXISTS search_vector",
             f"ALTER TABLE papers_paper ADD COLUMN search_vector tsvector "
@@ -62,9 +63,9 @@ def backward(apps, schema_editor):
                 f"CREATE INDEX {name} ON papers_paper USING gin (search_vector) {where}"
             )
     elif vendor == "sqlite":
-        from apps.papers.search import FTS_TABLE, SQLITE_TRIGGERS
+        from apps.papers.search import FTS_TABLE, SQLITE_TRIGGER_NAMES
 
-        for name in SQLITE_TRIGGERS:
+        for name in SQLITE_TRIGGER_NAMES:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
         schema_editor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
 
