@@ -8,9 +8,16 @@ from django.http import Http404, HttpRequest, QueryDict
 PAGE_SIZE = 20
 
 
-def paginate(request: HttpRequest, rows: QuerySet, *, per_page: int = PAGE_SIZE) -> Page:
-    """The requested page of `rows`; a page that does not exist is a 404 that says so."""
-    paginator = Paginator(rows, per_page)
+def paginate(
+    request: HttpRequest,
+    rows: QuerySet,
+    *,
+    per_page: int = PAGE_SIZE,
+    paginator_class: type[Paginator] = Paginator,
+) -> Page:
+    """The requested page of `rows`; a page that does not exist is a 404 that says so.
+    Paper lists pass papers.search.SearchPaginator (capped counts, ranked searches)."""
+    paginator = paginator_class(rows, per_page)
     number = request.GET.get("page") or 1
     try:
         return paginator.page(number)

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, QuerySet, URLField
+from django.db.models import Exists, OuterRef, Q, QuerySet, URLField
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
@@ -20,7 +20,16 @@ from apps.core.admin import CuratedAdmin, actor, changed_fields, short, skip_sav
 from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
-from apps.papers.models import Author, Authorship, Category, Paper, PaperQuerySet, Placement
+from apps.papers.models import (
+    Author,
+    Authorship,
+    Category,
+    Paper,
+    PaperQuerySet,
+    Placement,
+    Synonym,
+)
+from apps.papers.search import QuerySyntaxError, parse_search, search_papers
 from apps.papers.services import (
     author_conflict,
     author_create,
@@ -38,6 +47,8 @@ from apps.papers.services import (
     placement_edit,
     placement_place,
     placement_review,
+    synonym_delete,
+    synonym_save,
 )
 from apps.papers.services.upsert import author_key, title_key
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
@@ -337,7 +348,13 @@ class PaperAdmin(CuratedAdmin):
         "kind",
         "year",
     )
-    search_fields = ("title", "=arxiv_id", "=doi", "author_names", "bibtex_key")
+    # The search box speaks the site's query language (get_search_results); search_fields
+    # only makes Django show the box.
+    search_fields = ("title",)
+    search_help_text = (
+        'Words, "a phrase", -excluded, a OR b, title: author: venue: year:2021..2024; '
+        "or an arXiv id, DOI or BibTeX key"
+    )
     date_hierarchy = "published_at"
     list_per_page = 50
     inlines = (AuthorshipInline, PlacementInline)
@@ -419,6 +436,29 @@ class PaperAdmin(CuratedAdmin):
     )
     filter_horizontal = ("categories",)
     formfield_overrides = {URLField: {"assume_scheme": "https"}}  # Django 6's default
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Paper], search_term: str
+    ) -> tuple[QuerySet[Paper], bool]:
+        """The site's full-text search (synonyms included), plus exact identifiers; a query
+        that cannot be parsed shows its message and finds only identifier matches."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        arxiv = parse_arxiv_id(term)
+        doi = normalize_doi(term)
+        identifiers = Q(bibtex_key=term)
+        if arxiv:
+            identifiers |= Q(arxiv_id=arxiv[0])
+        if doi:
+            identifiers |= Q(doi=doi)
+        try:
+            query = parse_search(term)
+        except QuerySyntaxError as error:
+            self.message_user(request, f"Search: {error}", messages.ERROR)
+            return queryset.filter(identifiers), False
+        matches = search_papers(Paper.objects.all(), query).values("pk")
+        return queryset.filter(Q(pk__in=matches) | identifiers), False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Paper]:
         return (
@@ -814,3 +854,24 @@ class CategoryAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Category]) -> None:
         for category in queryset:
             category_delete(category=category)
+
+
+# --- Search vocabulary ------------------------------------------------------------------
+
+
+@admin.register(Synonym)
+class SynonymAdmin(SimpleHistoryAdmin):
+    """The field's vocabulary: each pair is searched as one term (both ways)."""
+
+    list_display = ("term", "equivalent", "note", "updated_at")
+    search_fields = ("term", "equivalent", "note")
+    fields = ("term", "equivalent", "note")
+
+    def save_model(self, request: HttpRequest, obj: Synonym, form, change: bool) -> None:  # type: ignore[no-untyped-def]
+        synonym_save(synonym=obj, actor=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Synonym) -> None:
+        synonym_delete(synonyms=[obj], actor=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Synonym]) -> None:
+        synonym_delete(synonyms=list(queryset), actor=request.user)

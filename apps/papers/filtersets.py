@@ -12,7 +12,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from apps.core.filters import MultipleFilter
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Category, Paper
-from apps.papers.search import MAX_QUERY_LENGTH, search_papers
+from apps.papers.search import MAX_QUERY_LENGTH, QuerySyntaxError, parse_search, search_papers
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 # By date, falling back to the year where a paper has no date (imports often give only a
@@ -29,6 +29,24 @@ ORDERINGS = {
     "-title": ("-title", "-id"),
     "relevance": ("-relevance", "-published_at", "-id"),
 }
+
+
+class SearchQueryField(forms.CharField):
+    """A search in sellm's query language (apps.papers.searchquery); a query that cannot be
+    parsed is a validation error with the parser's message (a 400, never an empty list)."""
+
+    def clean(self, value: object) -> str:
+        text = str(super().clean(value) or "")
+        if text.strip():
+            try:
+                parse_search(text)
+            except QuerySyntaxError as error:
+                raise forms.ValidationError(str(error), code="invalid_query") from error
+        return text
+
+
+class SearchQueryFilter(django_filters.CharFilter):
+    field_class = SearchQueryField
 
 
 class ArxivIdField(forms.CharField):
@@ -80,10 +98,12 @@ class PlacedInFilter(MultipleFilter):
 
 
 class PaperFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = SearchQueryFilter(
         method="filter_search",
         max_length=MAX_QUERY_LENGTH,
-        label="Search title, abstract and authors",
+        label="Search",
+        help_text='Words (stemmed), "a phrase", -excluded, a OR b, title:word, author:name, '
+        "venue:name, year:2023 or year:2021..2024; synonyms of the field's terms included.",
     )
     phase = PlacedInFilter(field_name="phase", queryset=Phase.objects.all(), label="Phase (slug)")
     challenge = PlacedInFilter(
@@ -129,7 +149,7 @@ class PaperFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return search_papers(queryset, value) if value.strip() else queryset
+        return search_papers(queryset, parse_search(value)) if value.strip() else queryset
 
     def filter_category(self, queryset: QuerySet, name: str, value: list) -> QuerySet:
         if not value:

@@ -474,3 +474,34 @@ class RelatedPaper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.paper_id} ~ {self.related_id} ({self.similarity:.2f})"
+
+
+class Synonym(TimeStampedModel):
+    """Two ways of naming the same thing in the field ("LLM" and "large language model").
+
+    Search treats them as one (query expansion, both directions); pairs sharing a term join
+    into one set. Curators edit the list in the admin; `apps.papers.services.synonyms` writes.
+    """
+
+    term = models.CharField(max_length=200, help_text="An abbreviation or short form: LLM.")
+    equivalent = models.CharField(
+        max_length=200, help_text="What it stands for, or another spelling: large language model."
+    )
+    note = models.CharField(max_length=300, blank=True, help_text="Why they mean the same.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("term", "equivalent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["term", "equivalent"], name="%(app_label)s_%(class)s_unique_pair"
+            ),
+            models.CheckConstraint(
+                condition=~Q(term="") & ~Q(equivalent=""),
+                name="%(app_label)s_%(class)s_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} = {self.equivalent}"

@@ -27,6 +27,7 @@ from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.metadata import description, highwire_tags, json_ld
 from apps.papers.models import Author, Authorship, Paper
 from apps.papers.ris import write_ris
+from apps.papers.search import SearchPaginator, count_label
 from apps.papers.selectors import (
     author_profile,
     authors_with_papers,
@@ -178,13 +179,18 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     base = papers_visible_to(request.user)
     filterset = PaperFilterSet(request.GET, queryset=base)
     if not filterset.is_valid():
-        errors = {"errors": filter_errors(filterset), "query": request.GET.get("q", "")}
+        errors = {
+            "errors": filter_errors(filterset),
+            "query": request.GET.get("q", ""),
+            "query_error": "q" in filterset.errors,
+        }
         return render(request, "papers/paper_list.html", errors, status=400)
-    page = paginate(request, filterset.qs.for_list())
+    page = paginate(request, filterset.qs.for_list(), paginator_class=SearchPaginator)
     searching = bool(filterset.form.cleaned_data.get("q"))
     sort = filterset.form.cleaned_data.get("ordering") or ("relevance" if searching else "")
     context: dict[str, object] = {
         "page": page,
+        "total": count_label(page.paginator),
         "facets": build_facets(request, base),
         "query": filterset.form.cleaned_data.get("q") or "",
         "sort": sort or "-published",

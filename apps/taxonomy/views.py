@@ -12,6 +12,7 @@ from apps.core.query import subquery_count
 from apps.core.views import public_page
 from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Authorship, Placement
+from apps.papers.search import SearchPaginator
 from apps.papers.selectors import (
     challenge_paper_samples,
     paper_counts,
@@ -67,7 +68,7 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "taxonomy/phase_detail.html", context, status=400)
     cleaned = filterset.form.cleaned_data
     context |= {
-        "page": paginate(request, filterset.qs.for_list()),
+        "page": paginate(request, filterset.qs.for_list(), paginator_class=SearchPaginator),
         "query": cleaned.get("q") or "",
         "chosen_challenge": request.GET.get("challenge", ""),
         "chosen_year": cleaned.get("year"),

@@ -517,3 +517,36 @@ def test_the_api_docs_and_the_curator_admin_run_under_the_content_security_polic
 
     assert [e for e in errors if "Content Security Policy" in e or "Refused" in e] == []
     context.close()
+
+
+def test_the_query_language_in_the_search_box(browser, site: Site) -> None:  # type: ignore[no-untyped-def]
+    """Issue 13 as a reader meets it: exclusions narrow, an author prefix finds the survey,
+    a malformed query says what to fix and keeps the box to fix it in."""
+    context, page, _, errors = open_page(browser, viewport={"width": 1280, "height": 900})
+
+    page.goto(f"{site.url}/papers/?q=language")
+    language = results_count(page)
+    page.goto(f"{site.url}/papers/?q=language+-survey")
+    assert 0 < results_count(page) < language
+
+    page.goto(f"{site.url}/")
+    page.get_by_label("Search papers").fill("author:Rao")
+    page.get_by_label("Search papers").press("Enter")
+    expect(page.locator(".paper-list")).to_contain_text("Software Engineering for Large Language")
+
+    page.locator("summary", has_text="How to search").click()
+    expect(page.locator("#search-help")).to_contain_text("year:2021..2024")
+
+    page.goto(f"{site.url}/papers/?q=%22unclosed")
+    expect(page.get_by_role("alert")).to_contain_text("is not closed")
+    box = page.get_by_label("Correct the search")
+    expect(box).to_have_value('"unclosed')
+    box.fill('"test oracle"')
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"q=%22test"))
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.locator("#results-title")).to_contain_text('“"test oracle"”')
+
+    # The malformed query's page is a 400 (the browser logs it); nothing else went wrong.
+    assert [e for e in errors if "status of 400" not in e] == []
+    context.close()

@@ -37,6 +37,8 @@ class PageOrCursorPagination(BasePagination):
     page_query_param = "page"
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
+    # A list may count and page its own way (the paper search estimates large totals).
+    paginator_class: type[Paginator] = Paginator
 
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: APIView | None = None
@@ -71,7 +73,7 @@ class PageOrCursorPagination(BasePagination):
 
     def _numbered_page(self, queryset: QuerySet, request: Request) -> list:
         number = self._page_number(request)
-        paginator = Paginator(queryset, self.size)
+        paginator = self.paginator_class(queryset, self.size)
         try:
             page = paginator.page(number)
         except InvalidPage:
@@ -79,6 +81,7 @@ class PageOrCursorPagination(BasePagination):
                 f"Page {number} is past the last page ({paginator.num_pages})."
             ) from None
         self.count = paginator.count
+        self.count_is_estimate = bool(getattr(paginator, "count_is_estimate", False))
         self._links(request, number, has_next=page.has_next())
         return list(page)
 
@@ -164,16 +167,11 @@ class PageOrCursorPagination(BasePagination):
         return size
 
     def get_paginated_response(self, data: Any) -> Response:
-        return Response(
-            OrderedDict(
-                [
-                    ("count", self.count),
-                    ("next", self.next),
-                    ("previous", self.previous),
-                    ("results", data),
-                ]
-            )
-        )
+        fields: list[tuple[str, object]] = [("count", self.count)]
+        if getattr(self, "count_is_estimate", False):
+            fields.append(("count_is_estimate", True))
+        fields += [("next", self.next), ("previous", self.previous), ("results", data)]
+        return Response(OrderedDict(fields))
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
@@ -182,8 +180,14 @@ class PageOrCursorPagination(BasePagination):
             "properties": {
                 "count": {
                     "type": "integer",
-                    "description": "Rows matching the filters, over all pages.",
+                    "description": "Rows matching the filters, over all pages (an estimate, "
+                    "rounded, when `count_is_estimate` is present).",
                     "example": 123,
+                },
+                "count_is_estimate": {
+                    "type": "boolean",
+                    "description": "Present (true) only when `count` is an estimate: a search "
+                    "matching more than 5,000 papers is not counted exactly.",
                 },
                 "next": {
                     "type": "string",

@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api.fields import FieldSelectionMixin, ReadWriteSerializersMixin
+from apps.core.api.pagination import PageOrCursorPagination
 from apps.core.roles import is_curator
 from apps.papers.api.filtersets import AuthorFilterSet, PlacementFilterSet
 from apps.papers.api.relations import attach_relations
@@ -37,6 +38,7 @@ from apps.papers.filtersets import PaperFilterSet
 from apps.papers.gaps import NO_RECENT_WORK, THIN, GapRow
 from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.models import Author, Authorship, Paper, Placement
+from apps.papers.search import SearchPaginator
 from apps.papers.selectors import (
     STATS_GROUPS,
     paper_counts,
@@ -81,12 +83,23 @@ EXPORT_NOTE = (
 )
 
 
+class PaperPagination(PageOrCursorPagination):
+    """Paper lists: searches count at most 5,000 matches and rank large ones in a window."""
+
+    paginator_class = SearchPaginator
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List, filter and search papers",
         description="Filters combine (AND); a taxonomy filter repeated or comma-separated "
-        "matches any of its values (OR). `q` is full-text search over title, authors and "
-        'abstract (websearch syntax on PostgreSQL: "phrases", -exclusions, or).' + EXPORT_NOTE,
+        "matches any of its values (OR). `q` is full-text search over title, authors, "
+        'abstract, curators\' notes and venue: words (stemmed), "phrases", -exclusions, '
+        "a OR b, title:/author:/venue: prefixes, year:2023 or year:2021..2024, with the "
+        "field's synonyms (LLM = large language model …); a query that cannot be parsed "
+        "answers 400 with the reason. A search is ordered by relevance unless `ordering` says "
+        "otherwise; above 5,000 matches `count` is an estimate (`count_is_estimate`) and "
+        "relevance ranks the 1,000 newest matches, then lists the rest newest first." + EXPORT_NOTE,
         parameters=[
             OpenApiParameter("has_doi", bool, description="Has a DOI (true/false)."),
             OpenApiParameter("has_code", bool, description="Links to its own code (true/false)."),
@@ -122,6 +135,8 @@ EXPORT_NOTE = (
 )
 class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet):
     """Papers: the public sees included ones, curators all (and may filter by status)."""
+
+    pagination_class = PaperPagination
 
     serializer_class = PaperSerializer
     write_serializer_class = PaperWriteSerializer

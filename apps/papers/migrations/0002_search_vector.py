@@ -1,11 +1,18 @@
 """PostgreSQL only: a stored, weighted tsvector of title, authors and abstract, GIN-indexed.
 
-Not a model field (SQLite has no tsvector); apps.papers.search reads it by name.
+Not a model field (SQLite has no tsvector); apps.papers.search reads it by name. Migration
+0006 replaces the generated column with one kept by triggers; the definitions below are the
+ones this migration shipped with.
 """
 
 from django.db import migrations
 
-from apps.papers.search import VECTOR_COLUMN, VECTOR_SQL
+VECTOR_COLUMN = "search_vector"
+VECTOR_SQL = (
+    "setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(author_names, '')), 'B') || "
+    "setweight(to_tsvector('english'::regconfig, coalesce(abstract, '')), 'C')"
+)
 
 INDEX = "papers_paper_search_gin"
 

@@ -17,7 +17,7 @@ thousand papers got two to three times faster.
 
 from django.db import migrations
 
-from apps.papers.search import VECTOR_COLUMN
+VECTOR_COLUMN = "search_vector"
 
 INCLUDED_INDEX = "papers_paper_search_included_gin"
 

@@ -35,6 +35,7 @@ from apps.papers.services.curation import (
     taxonomy_item_edit,
 )
 from apps.papers.services.seed import read_seed_papers, seed_papers_load
+from apps.papers.services.synonyms import synonym_delete, synonym_save
 from apps.papers.services.upsert import (
     UpsertOutcome,
     UpsertReport,
@@ -78,5 +79,7 @@ __all__ = [
     "placement_review",
     "read_seed_papers",
     "seed_papers_load",
+    "synonym_delete",
+    "synonym_save",
     "taxonomy_item_edit",
 ]
