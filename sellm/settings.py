@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413.
     "apps.core.middleware.RequestBodyLimitMiddleware",
+    # PostgreSQL refuses NUL in text: a NUL anywhere in a request is a 400 before any lookup.
+    "apps.core.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -4,6 +4,7 @@ their own API token."""
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
 
@@ -11,8 +12,12 @@ from apps.core.api.tokens import api_token_issue, api_token_revoke
 from apps.core.exceptions import ApplicationError
 
 
+@csrf_exempt
 def api_not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
-    """A JSON 404 for any URL under /api/ that names no endpoint."""
+    """A JSON 404 for any URL under /api/ that names no endpoint, whatever the method.
+
+    CSRF-exempt: it writes nothing, and a POST or DELETE there must get the API's JSON 404
+    rather than Django's HTML CSRF page (token clients send no CSRF token)."""
     return JsonResponse(
         {"detail": f"No API endpoint at {request.path}; the endpoints are listed at /api/v1/."},
         status=404,
