@@ -62,48 +62,57 @@ class NulCharacterMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        where = nul_location(request)
-        if where is None:
+        found = nul_location(request)
+        if found is None:
             return self.get_response(request)
+        key, where = found
         message = f"The {where} contains a NUL character (U+0000), which sellm does not accept."
         logger.warning("NUL character refused in the %s: %s", where, request.path.replace(NUL, ""))
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message, "errors": {where: [message]}}, status=400)
+            return JsonResponse({"detail": message, "errors": {key: [message]}}, status=400)
         from django.shortcuts import render  # templates load after the apps are ready
 
         return render(request, "400.html", {"message": message}, status=400)
 
 
-def nul_location(request: HttpRequest) -> str | None:
-    """Where the request holds a NUL character ("path", "query parameter `q`", "field
-    `challenge`", …), or None when it holds none."""
+Found = tuple[str, str]  # (the name an API error is keyed by, where in words)
+
+
+def nul_location(request: HttpRequest) -> Found | None:
+    """Where the request holds a NUL character — ("q", "query parameter `q`"), ("challenge",
+    "field `challenge`"), ("path", "path"), … — or None when it holds none."""
     if NUL in request.path_info:
-        return "path"
+        return "path", "path"
     for name, values in request.GET.lists():
         if NUL in name or any(NUL in value for value in values):
-            return f"query parameter `{name.replace(NUL, '')}`"
+            clean = name.replace(NUL, "")
+            return clean, f"query parameter `{clean}`"
     for key, value in request.META.items():
         if key.startswith("HTTP_") and isinstance(value, str) and NUL in value:
-            return f"header `{key.removeprefix('HTTP_').replace('_', '-').title()}`"
+            header = key.removeprefix("HTTP_").replace("_", "-").title()
+            return header, f"header `{header}`"
     return _body_nul_location(request)
 
 
-def _body_nul_location(request: HttpRequest) -> str | None:
+BODY: Found = ("body", "request body")
+
+
+def _body_nul_location(request: HttpRequest) -> Found | None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return None
     content_type = request.content_type or ""
     if content_type == "multipart/form-data":
         if request.method == "POST":  # Django parses the fields (not the files) of a POST
             return _pairs_nul_location(request.POST.lists())
-        return "request body" if b"\x00" in request.body else None
+        return BODY if b"\x00" in request.body else None
     if content_type == "application/x-www-form-urlencoded":
         if b"\x00" in request.body:
-            return "request body"
+            return BODY
         return _pairs_nul_location(QueryDict(request.body, encoding=request.encoding).lists())
     if content_type == "application/json" or content_type.endswith("+json"):
         body = request.body
         if b"\x00" in body:
-            return "request body"
+            return BODY
         if not any(escape in body for escape in JSON_NUL_ESCAPES):
             return None  # the common case: no parsing here
         try:
@@ -114,21 +123,23 @@ def _body_nul_location(request: HttpRequest) -> str | None:
     return None
 
 
-def _pairs_nul_location(pairs: Iterable[tuple[str, list]]) -> str | None:
+def _pairs_nul_location(pairs: Iterable[tuple[str, list]]) -> Found | None:
     for name, values in pairs:
         if NUL in name or any(isinstance(v, str) and NUL in v for v in values):
-            return f"field `{name.replace(NUL, '')}`"
+            clean = name.replace(NUL, "")
+            return clean, f"field `{clean}`"
     return None
 
 
-def _json_nul_location(data: Any, path: str) -> str | None:
+def _json_nul_location(data: Any, path: str) -> Found | None:
     if isinstance(data, str):
-        return f"field `{path or '(body)'}`" if NUL in data else None
+        return ((path or "body"), f"field `{path or '(body)'}`") if NUL in data else None
     if isinstance(data, dict):
         for key, value in data.items():
             inner = f"{path}.{key}" if path else str(key)
             if NUL in key:
-                return f"field name `{inner.replace(NUL, '')}`"
+                clean = inner.replace(NUL, "")
+                return clean, f"field name `{clean}`"
             found = _json_nul_location(value, inner)
             if found:
                 return found

@@ -63,6 +63,31 @@ class DoiField(forms.CharField):
         return doi
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """`true`/`false` (also 1/0, yes/no); anything else is an error, never "no filter"."""
+
+    widget = forms.TextInput  # NullBooleanSelect would turn "maybe" into None before cleaning
+    TRUE = frozenset({"true", "1", "yes", "on"})
+    FALSE = frozenset({"false", "0", "no", "off"})
+
+    def to_python(self, value: object) -> bool | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in self.TRUE or text in self.FALSE:
+            return text in self.TRUE
+        raise forms.ValidationError(f"{value!r} is not true or false.", code="invalid")
+
+    def validate(self, value: object) -> None:
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
 class ArxivIdFilter(django_filters.Filter):
     field_class = ArxivIdField
 
@@ -126,7 +151,7 @@ class PaperFilterSet(django_filters.FilterSet):
     )
     source = django_filters.ChoiceFilter(choices=Paper.Source.choices)
     status = django_filters.ChoiceFilter(choices=Paper.Status.choices)
-    has_doi = django_filters.BooleanFilter(method="filter_has_doi", label="Has a DOI")
+    has_doi = StrictBooleanFilter(method="filter_has_doi", label="Has a DOI (true or false)")
     arxiv_id = ArxivIdFilter(max_length=100, label="arXiv id")
     doi = DoiFilter(max_length=300, label="DOI")
     ordering = django_filters.ChoiceFilter(

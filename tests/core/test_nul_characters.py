@@ -174,7 +174,7 @@ def test_placing_a_paper_in_a_nul_challenge_is_a_400_naming_the_field(world: dic
 
     assert as_json.status_code == 400
     assert as_json.json()["errors"] == {
-        "field `challenge`": [
+        "challenge": [
             "The field `challenge` contains a NUL character (U+0000), which sellm does not accept."
         ]
     }

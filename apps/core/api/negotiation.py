@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.http import Http404
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 
 if TYPE_CHECKING:
@@ -13,9 +13,15 @@ if TYPE_CHECKING:
 
 
 class FormatNegotiation(DefaultContentNegotiation):
-    """DRF's negotiation; an unknown `format` is a 404 that lists the known ones."""
+    """DRF's negotiation; an unknown `format` is a 404 that lists the known ones, an empty one
+    a 400."""
 
     def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None):  # type: ignore[no-untyped-def]
+        if "format" in request.query_params and not request.query_params["format"].strip():
+            known = ", ".join(r.format for r in renderers if getattr(r, "format", None))
+            raise ValidationError(
+                {"format": [f"The value is empty: give one of {known}, or leave it out."]}
+            )
         try:
             return super().select_renderer(request, renderers, format_suffix)
         except Http404:

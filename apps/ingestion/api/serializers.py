@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
+from apps.core.api.strict import RefuseUnknownFieldsMixin
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.papers.identifiers import parse_arxiv_id
 
@@ -61,7 +62,7 @@ class IngestRunSerializer(SelectableFieldsSerializer, serializers.ModelSerialize
         return round(min(run.seen / run.total, 1.0), 4)
 
 
-class IngestRequestSerializer(serializers.Serializer):
+class IngestRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """What to ingest: arXiv ids (any spelling: 2401.01234, arXiv:2401.01234v2, abs URLs) or
     one arXiv search query — exactly one of the two."""
 
@@ -88,8 +89,10 @@ class IngestRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict) -> dict:
-        if ("arxiv_ids" in attrs) == ("query" in attrs):
+        if "arxiv_ids" in attrs and "query" in attrs:
             raise serializers.ValidationError("Give either arxiv_ids or query, not both.")
+        if "arxiv_ids" not in attrs and "query" not in attrs:
+            raise serializers.ValidationError("Give arxiv_ids or a query.")
         return attrs
 
     def validate_arxiv_ids(self, values: list[str]) -> list[str]:

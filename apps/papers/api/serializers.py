@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer, UrlTemplate
+from apps.core.api.strict import IntegerPrimaryKeyRelatedField, RefuseUnknownFieldsMixin
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Paper, Placement
 from apps.papers.services.upsert import TEXT_LIMITS
@@ -229,8 +230,10 @@ def _limit(name: str, default: int = 2000) -> int:
     return TEXT_LIMITS.get(name, default)
 
 
-class PaperWriteSerializer(serializers.Serializer):
+class PaperWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """What a curator sends to add or edit a paper."""
+
+    answer_serializer = PaperSerializer
 
     arxiv_id = serializers.CharField(
         required=False, allow_null=True, max_length=100, help_text="Any spelling; kept versionless."
@@ -320,10 +323,11 @@ class PaperWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class PlacementWriteSerializer(serializers.Serializer):
+class PlacementWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """What a curator sends to place a paper (one target: phase, challenge or direction)."""
 
-    paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
+    answer_serializer = PlacementSerializer
+    paper = IntegerPrimaryKeyRelatedField(queryset=Paper.objects.all())
     phase = serializers.SlugRelatedField(
         slug_field="slug", queryset=Phase.objects.all(), required=False, allow_null=True
     )
@@ -363,5 +367,5 @@ class PlacementWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class ReviewSerializer(serializers.Serializer):
+class ReviewSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """Nothing to send: the URL says accept or reject."""

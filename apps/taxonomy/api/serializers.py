@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
+from apps.core.api.strict import RefuseUnknownFieldsMixin
 from apps.papers.selectors import taxonomy_paper_counts
 from apps.taxonomy.models import Challenge, Phase, Provenance, ResearchDirection, StatusTopic
 
@@ -187,8 +188,10 @@ class KeywordsField(serializers.ListField):
     max_length = 50
 
 
-class PhaseWriteSerializer(serializers.ModelSerializer):
+class PhaseWriteSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """What a curator sends to add or edit a phase."""
+
+    answer_serializer = PhaseSerializer
 
     order = serializers.IntegerField(min_value=1, max_value=32767)
     keywords = KeywordsField(required=False)
@@ -198,8 +201,10 @@ class PhaseWriteSerializer(serializers.ModelSerializer):
         fields = ("slug", "order", "name", "summary", "description", "keywords")
 
 
-class ChallengeWriteSerializer(serializers.ModelSerializer):
+class ChallengeWriteSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """What a curator sends to add or edit a challenge (its phase by slug)."""
+
+    answer_serializer = ChallengeSerializer
 
     phase = serializers.SlugRelatedField(slug_field="slug", queryset=Phase.objects.all())
     provenance = serializers.ChoiceField(choices=Provenance.choices, default=Provenance.CURATED)
@@ -220,8 +225,10 @@ class ChallengeWriteSerializer(serializers.ModelSerializer):
         )
 
 
-class DirectionWriteSerializer(serializers.ModelSerializer):
+class DirectionWriteSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """What a curator sends to add or edit a direction (phase and challenges by slug)."""
+
+    answer_serializer = DirectionSerializer
 
     phase = serializers.SlugRelatedField(slug_field="slug", queryset=Phase.objects.all())
     challenges = serializers.SlugRelatedField(
