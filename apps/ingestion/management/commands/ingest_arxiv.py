@@ -10,6 +10,7 @@ from tqdm import tqdm
 from apps.ingestion.arxiv.client import ArxivClient
 from apps.ingestion.arxiv.errors import ArxivUnavailableError
 from apps.ingestion.arxiv.runs import DEFAULT_QUERY_MAX, Step, ingest_run_page
+from apps.ingestion.management.outcome import finish
 from apps.ingestion.models import IngestRun
 from apps.ingestion.services import ingest_run_finish, ingest_run_open
 from apps.papers.identifiers import parse_arxiv_id
@@ -18,7 +19,8 @@ from apps.papers.identifiers import parse_arxiv_id
 class Command(BaseCommand):
     help = (
         "Ingest arXiv metadata: --id ID… | --query Q [--max N] | --oai-set SET [--from DATE] | "
-        "--from-file FILE. Idempotent; ends with created=N updated=N unchanged=N failed=N."
+        "--from-file FILE. Idempotent; ends with created=N updated=N unchanged=N failed=N. "
+        "Exits 0 when every record landed, 3 when some failed, 1 when all failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -58,12 +60,15 @@ class Command(BaseCommand):
                 bar.update(run.seen - bar.n)
                 if step is not Step.MORE:
                     break
-        self.stdout.write(
+        summary = (
             f"created={run.created} updated={run.updated} unchanged={run.unchanged} "
             f"failed={run.failed}"
         )
         if run.status == IngestRun.Status.FAILED:
+            self.stdout.write(summary)
             raise CommandError(f"ingest run #{run.pk} failed: {run.message}")
+        landed = run.created + run.updated + run.unchanged
+        finish(self, summary=summary, failed=run.failed, landed=landed)
 
     def _what(self, options: dict) -> tuple[str, dict]:
         if options["ids"]:
