@@ -299,6 +299,10 @@ SPECTACULAR_SETTINGS = {
         "DirectionStatusEnum": "apps.taxonomy.models.ResearchDirection.Status",
         "IngestRunStatusEnum": "apps.ingestion.models.IngestRun.Status",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.describe_bodies",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

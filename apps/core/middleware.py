@@ -1,6 +1,7 @@
 """Refuse, before anything reads them, request bodies over DATA_UPLOAD_MAX_MEMORY_SIZE and
 requests carrying a NUL character."""
 
+import io
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -8,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
 
 logger = logging.getLogger(__name__)
 
@@ -98,13 +100,19 @@ BODY: Found = ("body", "request body")
 
 
 def _body_nul_location(request: HttpRequest) -> Found | None:
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return None
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return None  # the others carry no body a view reads (they answer 405 or ignore it)
     content_type = request.content_type or ""
     if content_type == "multipart/form-data":
         if request.method == "POST":  # Django parses the fields (not the files) of a POST
             return _pairs_nul_location(request.POST.lists())
-        return BODY if b"\x00" in request.body else None
+        try:  # the fields of a PUT or PATCH; files may hold NUL bytes, so they are skipped
+            fields, _ = MultiPartParser(
+                request.META, io.BytesIO(request.body), request.upload_handlers, request.encoding
+            ).parse()
+        except MultiPartParserError:
+            return None  # the view answers a parse error
+        return _pairs_nul_location(fields.lists())
     if content_type == "application/x-www-form-urlencoded":
         if b"\x00" in request.body:
             return BODY

@@ -88,6 +88,12 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number: `2024.5` is an error, not a year nobody published in."""
+
+    field_class = forms.IntegerField
+
+
 class ArxivIdFilter(django_filters.Filter):
     field_class = ArxivIdField
 
@@ -136,11 +142,11 @@ class PaperFilterSet(django_filters.FilterSet):
         queryset=ResearchDirection.objects.all(),
         label="Research direction (slug)",
     )
-    year = django_filters.NumberFilter(field_name="year", min_value=1800, max_value=2200)
-    year_min = django_filters.NumberFilter(
+    year = IntegerFilter(field_name="year", min_value=1800, max_value=2200)
+    year_min = IntegerFilter(
         field_name="year", lookup_expr="gte", min_value=1800, max_value=2200, label="From year"
     )
-    year_max = django_filters.NumberFilter(
+    year_max = IntegerFilter(
         field_name="year", lookup_expr="lte", min_value=1800, max_value=2200, label="To year"
     )
     author = django_filters.CharFilter(

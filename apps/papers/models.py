@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.models import CuratedModel, TimeStampedModel
 from apps.core.query import subquery_count
+from apps.papers import limits
 
 
 class Category(models.Model):
@@ -128,9 +129,9 @@ class Paper(CuratedModel):
     doi = models.CharField(  # noqa: DJ001
         "DOI", max_length=255, null=True, blank=True, help_text="Lower case, without resolver."
     )
-    title = models.TextField()
+    title = models.TextField(max_length=limits.TITLE)
     title_key = models.CharField(max_length=255, editable=False, db_index=True)
-    abstract = models.TextField(blank=True)
+    abstract = models.TextField(blank=True, max_length=limits.ABSTRACT)
     author_names = models.TextField(
         blank=True, editable=False, help_text="Authors in order, for search and history."
     )
@@ -141,9 +142,9 @@ class Paper(CuratedModel):
     year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     primary_category = models.CharField(max_length=40, blank=True)
     categories = models.ManyToManyField(Category, related_name="papers", blank=True)
-    journal_ref = models.TextField("journal reference", blank=True)
+    journal_ref = models.TextField("journal reference", blank=True, max_length=limits.JOURNAL_REF)
     venue = models.CharField(max_length=500, blank=True, help_text="Journal or proceedings.")
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=limits.COMMENT)
     license = models.CharField(max_length=300, blank=True)
     bibtex_key = models.CharField("BibTeX key", max_length=255, blank=True)
     bibtex_type = models.CharField("BibTeX entry type", max_length=32, blank=True)
@@ -156,7 +157,9 @@ class Paper(CuratedModel):
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.INBOX, db_index=True
     )
-    status_reason = models.TextField(blank=True, help_text="Why the paper was excluded.")
+    status_reason = models.TextField(
+        blank=True, max_length=limits.STATUS_REASON, help_text="Why the paper was excluded."
+    )
     included_at = models.DateTimeField(null=True, blank=True, db_index=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     kind = models.CharField(

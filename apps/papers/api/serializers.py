@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer, UrlTemplate
 from apps.core.api.strict import IntegerPrimaryKeyRelatedField, RefuseUnknownFieldsMixin
+from apps.papers import limits
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Paper, Placement
 from apps.papers.services.upsert import TEXT_LIMITS
@@ -241,18 +242,18 @@ class PaperWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     doi = serializers.CharField(
         required=False, allow_null=True, max_length=300, help_text="With or without resolver."
     )
-    title = serializers.CharField(max_length=2000)
-    abstract = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
+    title = serializers.CharField(max_length=limits.TITLE)
+    abstract = serializers.CharField(required=False, allow_blank=True, max_length=limits.ABSTRACT)
     authors = serializers.ListField(
         child=serializers.CharField(max_length=300),
         required=False,
-        max_length=1000,
+        max_length=limits.AUTHORS,
         help_text="Author names in order; replaces the list.",
     )
     categories = serializers.ListField(
         child=serializers.CharField(max_length=40),
         required=False,
-        max_length=50,
+        max_length=limits.CATEGORIES,
         help_text="Category codes such as cs.SE; replaces the list.",
     )
     published_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -261,9 +262,11 @@ class PaperWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     primary_category = serializers.CharField(
         required=False, allow_blank=True, max_length=_limit("primary_category")
     )
-    journal_ref = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    journal_ref = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.JOURNAL_REF
+    )
     venue = serializers.CharField(required=False, allow_blank=True, max_length=_limit("venue"))
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=limits.COMMENT)
     license = serializers.CharField(required=False, allow_blank=True, max_length=_limit("license"))
     bibtex_key = serializers.CharField(
         required=False, allow_blank=True, max_length=_limit("bibtex_key")
@@ -279,7 +282,7 @@ class PaperWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     status_reason = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=limits.STATUS_REASON,
         help_text="Why the paper is excluded (needed with status=excluded).",
     )
 

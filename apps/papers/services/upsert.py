@@ -31,6 +31,7 @@ from django.utils import timezone
 from apps.core.bulk import insert_rows
 from apps.core.history import history_snapshot
 from apps.core.text import collapse_whitespace, fold
+from apps.papers import limits
 from apps.papers.bibtex import generated_key, keys_taken, unique_key
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Author, Authorship, Category, Paper
@@ -67,6 +68,11 @@ TEXT_LIMITS = {
     "primary_category": Paper._meta.get_field("primary_category").max_length,
     "bibtex_key": Paper._meta.get_field("bibtex_key").max_length,
     "bibtex_type": Paper._meta.get_field("bibtex_type").max_length,
+}
+# The long texts, checked after whitespace is collapsed (apps/papers/limits.py).
+LONG_TEXT_LIMITS = {
+    name: Paper._meta.get_field(name).max_length
+    for name in ("title", "abstract", "journal_ref", "comment")
 }
 AUTHOR_NAME_LIMIT = Author._meta.get_field("name").max_length
 AFFILIATION_LIMIT = Authorship._meta.get_field("affiliation").max_length
@@ -167,6 +173,13 @@ def _clean(record: PaperRecord) -> PaperRecord:
         if len(value) > limit:
             raise RecordError(f"{name} longer than {limit} characters")
         setattr(record, name, value)
+    for name, limit in LONG_TEXT_LIMITS.items():
+        _check_size(name, len(getattr(record, name)), limit, "characters")
+    _check_size("authors", len(record.authors), limits.AUTHORS, "authors")
+    _check_size("categories", len(record.categories), limits.CATEGORIES, "categories")
+    _check_size("other BibTeX fields", len(record.bibtex_fields), limits.BIBTEX_FIELDS, "fields")
+    for key, value in record.bibtex_fields.items():
+        _check_size(f"BibTeX field {key[:40]}", len(str(value)), limits.BIBTEX_FIELD, "characters")
     authors = []
     for author in record.authors:
         name = collapse_whitespace(author.name)
@@ -187,6 +200,11 @@ def _clean(record: PaperRecord) -> PaperRecord:
             categories.append(code)
     record.categories = categories
     return record
+
+
+def _check_size(name: str, size: int, limit: int | None, unit: str) -> None:
+    if limit is not None and size > limit:
+        raise RecordError(f"{name}: {size:,} {unit}; the limit is {limit:,} {unit}")
 
 
 @dataclass(slots=True, eq=False)
