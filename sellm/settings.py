@@ -232,6 +232,9 @@ ARXIV_TIMEOUT = env.float("ARXIV_TIMEOUT", default=30.0)
 ARXIV_RETRIES = env.int("ARXIV_RETRIES", default=4)
 # Largest response body accepted from arXiv (or as a saved file), in bytes.
 ARXIV_MAX_RESPONSE_BYTES = env.int("ARXIV_MAX_RESPONSE_BYTES", default=64 * 1024 * 1024)
+# Largest single entry (an Atom <entry>, an OAI-PMH <record>), in bytes: a bigger one fails on
+# its own, cut out before its XML is built (a parsed entry costs many times its size).
+ARXIV_MAX_ENTRY_BYTES = env.int("ARXIV_MAX_ENTRY_BYTES", default=1024 * 1024)
 
 # --- BibTeX import ----------------------------------------------------------------------
 
