@@ -8,10 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
+from apps.ingestion.arxiv.runs import ingest_run_page
 from apps.ingestion.bibtex.services import bibtex_import
 from apps.ingestion.models import IngestRun
 from apps.ingestion.services import ingest_run_open
-from apps.ingestion.arxiv.runs import ingest_run_page
 from apps.papers import limits
 from apps.papers.models import Paper
 from tests.factories import PaperFactory
