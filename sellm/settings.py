@@ -284,6 +284,9 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Full-text searches on the HTML paper list per reader (by user, else by address): like the
+# API's search rate; a search served from the page cache does not count.
+HTML_THROTTLE_SEARCH = env.str("HTML_THROTTLE_SEARCH", default="30/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "sellm API",
     "DESCRIPTION": (
