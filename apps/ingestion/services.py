@@ -15,6 +15,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from apps.core.exceptions import ApplicationError
+from apps.ingestion import limits
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.papers.identifiers import parse_arxiv_id
 from apps.papers.services import UpsertReport
@@ -213,6 +214,10 @@ def arxiv_ids_ingest(
     if not cleaned:
         raise ApplicationError("Give at least one arXiv identifier.")
     cleaned = list(dict.fromkeys(cleaned))
+    if len(cleaned) > limits.MAX_IDS:
+        raise ApplicationError(
+            f"{len(cleaned):,} arXiv identifiers; one request takes at most {limits.MAX_IDS:,}."
+        )
     return ingest_run_start(
         kind=IngestRun.Kind.ARXIV_IDS,
         parameters={"ids": cleaned},

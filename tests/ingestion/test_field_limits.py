@@ -91,3 +91,26 @@ def test_the_api_and_the_admin_hold_the_same_limit(curator, curator_client: Clie
     assert response.status_code == 400
     assert "abstract" in response.json()["errors"]
     assert form_field.max_length == limits.ABSTRACT
+
+
+def test_ingest_request_limits_hold_on_the_api_the_admin_and_the_command(curator) -> None:  # type: ignore[no-untyped-def]
+    from apps.core.api.tokens import api_token_issue
+    from apps.core.exceptions import ApplicationError
+    from apps.ingestion import limits as ingest_limits
+    from apps.ingestion.services import arxiv_ids_ingest
+
+    ids = [f"2401.{i:05d}" for i in range(ingest_limits.MAX_IDS + 1)]
+    token, _ = api_token_issue(user=curator)
+    api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    by_api = api.post("/api/v1/ingest/", {"arxiv_ids": ids}, content_type="application/json")
+    with pytest.raises(ApplicationError, match="at most 1,000"):
+        arxiv_ids_ingest(ids=ids)  # what the admin's form calls
+    with pytest.raises(CommandError, match="at most 1,000"):
+        call_command("ingest_arxiv", "--id", *ids, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="from 1 to 10,000"):
+        call_command("ingest_arxiv", "--query", "all:x", "--max", "10001", stdout=io.StringIO())
+
+    assert by_api.status_code == 400
+    assert "arxiv_ids" in by_api.json()["errors"]
+    assert IngestRun.objects.count() == 0

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
 from apps.core.api.strict import RefuseUnknownFieldsMixin
+from apps.ingestion import limits
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.papers.identifiers import parse_arxiv_id
 
@@ -66,8 +67,8 @@ class IngestRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """What to ingest: arXiv ids (any spelling: 2401.01234, arXiv:2401.01234v2, abs URLs) or
     one arXiv search query — exactly one of the two."""
 
-    MAX_IDS = 1000
-    MAX_QUERY_RESULTS = 10_000
+    MAX_IDS = limits.MAX_IDS
+    MAX_QUERY_RESULTS = limits.MAX_QUERY_RESULTS
 
     arxiv_ids = serializers.ListField(
         child=serializers.CharField(max_length=100),
@@ -77,7 +78,7 @@ class IngestRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         help_text="arXiv ids to look up.",
     )
     query = serializers.CharField(
-        max_length=1000,
+        max_length=limits.MAX_QUERY_LENGTH,
         required=False,
         help_text='An arXiv API search query, e.g. cat:cs.SE AND abs:"large language model".',
     )

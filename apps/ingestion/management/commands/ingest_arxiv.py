@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from apps.ingestion import limits
 from apps.ingestion.arxiv.client import ArxivClient
 from apps.ingestion.arxiv.errors import ArxivUnavailableError
 from apps.ingestion.arxiv.runs import DEFAULT_QUERY_MAX, Step, ingest_run_page
@@ -75,12 +76,16 @@ class Command(BaseCommand):
             bad = [raw for raw in options["ids"] if parse_arxiv_id(raw) is None]
             if bad:
                 raise CommandError(f"not arXiv identifiers: {', '.join(bad)}")
+            if len(set(options["ids"])) > limits.MAX_IDS:
+                raise CommandError(f"--id takes at most {limits.MAX_IDS:,} identifiers")
             return IngestRun.Kind.ARXIV_IDS, {"ids": list(options["ids"])}
         if options["query"] is not None:
             if not options["query"].strip():
                 raise CommandError("--query is empty")
-            if options["max"] < 1:
-                raise CommandError("--max must be at least 1")
+            if not 1 <= options["max"] <= limits.MAX_QUERY_RESULTS:
+                raise CommandError(f"--max must be from 1 to {limits.MAX_QUERY_RESULTS:,}")
+            if len(options["query"]) > limits.MAX_QUERY_LENGTH:
+                raise CommandError(f"--query is over {limits.MAX_QUERY_LENGTH:,} characters")
             return IngestRun.Kind.ARXIV_QUERY, {"query": options["query"], "max": options["max"]}
         if options["oai_set"] is not None:
             parameters = {"set": options["oai_set"], "metadata_prefix": options["metadata_prefix"]}
