@@ -70,7 +70,7 @@ class StrictBooleanField(forms.NullBooleanField):
     TRUE = frozenset({"true", "1", "yes", "on"})
     FALSE = frozenset({"false", "0", "no", "off"})
 
-    def to_python(self, value: object) -> bool | None:
+    def to_python(self, value: object) -> bool | None:  # type: ignore[override]  # None: no filter
         if value in (None, ""):
             return None
         if isinstance(value, bool):

@@ -16,7 +16,9 @@ class FormatNegotiation(DefaultContentNegotiation):
     """DRF's negotiation; an unknown `format` is a 404 that lists the known ones, an empty one
     a 400."""
 
-    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None):  # type: ignore[no-untyped-def]
+    def select_renderer(  # type: ignore[override]  # the renderers arrive as a list
+        self, request: Request, renderers: list, format_suffix: str | None = None
+    ) -> tuple:
         if "format" in request.query_params and not request.query_params["format"].strip():
             known = ", ".join(r.format for r in renderers if getattr(r, "format", None))
             raise ValidationError(

@@ -38,7 +38,7 @@ class PageOrCursorPagination(BasePagination):
     page_size_query_param = "page_size"
     cursor_query_param = "cursor"
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # lists page querysets only
         self, queryset: QuerySet, request: Request, view: APIView | None = None
     ) -> list:
         self.request = request

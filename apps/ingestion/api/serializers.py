@@ -16,13 +16,13 @@ class IngestRunSerializer(SelectableFieldsSerializer, serializers.ModelSerialize
     progress = serializers.SerializerMethodField(
         help_text="Share of the expected records seen (0 to 1); null while the total is unknown."
     )
-    requested_by = serializers.SlugRelatedField(
+    requested_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username",
         read_only=True,
         allow_null=True,
         help_text="Username of the curator who asked for the run (null for scheduled runs).",
     )
-    source = serializers.SlugRelatedField(
+    source: serializers.SlugRelatedField = serializers.SlugRelatedField(  # type: ignore[assignment]  # a field named like Field.source
         slug_field="name",
         read_only=True,
         allow_null=True,

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api.fields import FieldSelectionMixin
-from apps.core.api.permissions import IsCurator
+from apps.core.api.permissions import IsCurator, acting_user
 from apps.ingestion.api.filtersets import IngestRunFilterSet
 from apps.ingestion.api.serializers import (
     HarvestSourceSerializer,
@@ -82,7 +82,7 @@ class HarvestSourceViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def run(self, request: Request, pk: str | None = None) -> Response:
-        run = harvest_source_run(source=self.get_object(), requested_by=request.user)
+        run = harvest_source_run(source=self.get_object(), requested_by=acting_user(request))
         if run is None:
             raise Conflict("A harvest of this source is already pending or running.")
         return _accepted(self, run)
@@ -113,5 +113,5 @@ class IngestView(generics.GenericAPIView):
             parameters = {"query": asked["query"], "max": asked["max_results"]}
         else:
             kind, parameters = IngestRun.Kind.ARXIV_IDS, {"ids": asked["arxiv_ids"]}
-        run = ingest_run_start(kind=kind, parameters=parameters, requested_by=request.user)
+        run = ingest_run_start(kind=kind, parameters=parameters, requested_by=acting_user(request))
         return _accepted(self, run)

@@ -59,7 +59,7 @@ def attach_relations(
         ):
             codes[paper_id].append(code)
         for paper in papers:
-            paper.category_codes = codes.get(paper.pk, [])
+            paper.category_codes = codes.get(paper.pk, [])  # type: ignore[attr-defined]  # read by PaperSerializer
 
 
 def _attach_authors(papers: Sequence[Paper], ids: list[int], request: object | None) -> None:
@@ -75,7 +75,7 @@ def _attach_authors(papers: Sequence[Paper], ids: list[int], request: object | N
             {"id": author_id, "name": name, "affiliation": affiliation, "url": url(author_id)}
         )
     for paper in papers:
-        paper.author_rows = rows.get(paper.pk, [])
+        paper.author_rows = rows.get(paper.pk, [])  # type: ignore[attr-defined]  # read by PaperSerializer
 
 
 def _attach_placements(
@@ -122,4 +122,4 @@ def _attach_placements(
             }
         )
     for paper in papers:
-        paper.placement_rows = rows.get(paper.pk, [])
+        paper.placement_rows = rows.get(paper.pk, [])  # type: ignore[attr-defined]  # read by PaperSerializer

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -67,7 +68,7 @@ class AttachedField(serializers.Field):
     """Rows `apps.papers.api.relations.attach_relations` put on the paper, already in their
     final shape (the schema comes from `extend_schema_field` on each use)."""
 
-    def __init__(self, attribute: str, **kwargs: object) -> None:
+    def __init__(self, attribute: str, **kwargs: Any) -> None:
         self.attribute = attribute
         kwargs.update(read_only=True, source="*")
         super().__init__(**kwargs)
@@ -130,7 +131,7 @@ class PaperSerializer(SelectableFieldsSerializer):
     status = serializers.ChoiceField(choices=Paper.Status.choices, read_only=True)
     status_reason = serializers.CharField(read_only=True)
     included_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    source = serializers.ChoiceField(choices=Paper.Source.choices, read_only=True)
+    source = serializers.ChoiceField(choices=Paper.Source.choices, read_only=True)  # type: ignore[assignment]  # named like Field.source
     curator_edited_fields = serializers.ListField(child=serializers.CharField(), read_only=True)
     relevance = serializers.SerializerMethodField(
         help_text="How well the paper matches `q` (higher is better); null without `q`."
@@ -174,7 +175,7 @@ _PAPER_GETTERS: dict[str, Callable[[Paper, UrlTemplate], object]] = {
     "id": lambda p, url: p.pk,
     "url": lambda p, url: url(p.pk),
     "title": lambda p, url: p.title,
-    "authors": lambda p, url: p.author_rows,
+    "authors": lambda p, url: p.author_rows,  # type: ignore[attr-defined]  # attach_relations
     "abstract": lambda p, url: p.abstract,
     "year": lambda p, url: p.year,
     "published_at": lambda p, url: _iso(p.published_at),
@@ -188,7 +189,7 @@ _PAPER_GETTERS: dict[str, Callable[[Paper, UrlTemplate], object]] = {
     "doi": lambda p, url: p.doi,
     "doi_url": lambda p, url: p.doi_url,
     "primary_category": lambda p, url: p.primary_category,
-    "categories": lambda p, url: p.category_codes,
+    "categories": lambda p, url: p.category_codes,  # type: ignore[attr-defined]
     "venue": lambda p, url: p.venue,
     "journal_ref": lambda p, url: p.journal_ref,
     "comment": lambda p, url: p.comment,
@@ -196,7 +197,7 @@ _PAPER_GETTERS: dict[str, Callable[[Paper, UrlTemplate], object]] = {
     "bibtex_key": lambda p, url: p.bibtex_key,
     "bibtex_type": lambda p, url: p.bibtex_type,
     "bibtex_fields": lambda p, url: {str(k): str(v) for k, v in p.bibtex_fields.items()},
-    "placements": lambda p, url: p.placement_rows,
+    "placements": lambda p, url: p.placement_rows,  # type: ignore[attr-defined]
     "status": lambda p, url: p.status,
     "status_reason": lambda p, url: p.status_reason,
     "included_at": lambda p, url: _iso(p.included_at),
@@ -228,7 +229,7 @@ class AuthorDetailSerializer(AuthorSerializer):
 
 
 def _limit(name: str, default: int = 2000) -> int:
-    return TEXT_LIMITS.get(name, default)
+    return TEXT_LIMITS.get(name) or default
 
 
 class PaperWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
@@ -357,7 +358,8 @@ class PlacementWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer)
             raise serializers.ValidationError(
                 {"non_field_errors": ["Name exactly one of phase, challenge or direction."]}
             )
-        if editing and "paper" in attrs and attrs["paper"].pk != self.instance.paper_id:
+        placed = self.instance
+        if placed is not None and "paper" in attrs and attrs["paper"].pk != placed.paper_id:
             raise serializers.ValidationError(
                 {"paper": ["A placement stays with its paper; place the other paper instead."]}
             )

@@ -71,8 +71,10 @@ TEXT_LIMITS = {
 }
 # The long texts, checked after whitespace is collapsed (apps/papers/limits.py).
 LONG_TEXT_LIMITS = {
-    name: Paper._meta.get_field(name).max_length
-    for name in ("title", "abstract", "journal_ref", "comment")
+    "title": limits.TITLE,
+    "abstract": limits.ABSTRACT,
+    "journal_ref": limits.JOURNAL_REF,
+    "comment": limits.COMMENT,
 }
 AUTHOR_NAME_LIMIT = Author._meta.get_field("name").max_length
 AFFILIATION_LIMIT = Authorship._meta.get_field("affiliation").max_length
