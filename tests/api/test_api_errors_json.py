@@ -21,3 +21,14 @@ def test_a_write_to_an_unmatched_api_path_is_a_json_404(
         assert response.status_code == 404
         assert response["Content-Type"] == "application/json"
         assert response.json()["detail"].startswith(f"No API endpoint at {path}")
+
+
+def test_a_method_no_endpoint_takes_is_a_405_whatever_format_was_asked(curator_user) -> None:
+    token, _ = api_token_issue(user=curator_user)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    response = client.generic("TRACE", "/api/v1/papers/?format=bibtex")
+
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"] == 'Method "TRACE" not allowed.'

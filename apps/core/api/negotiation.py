@@ -19,6 +19,11 @@ class FormatNegotiation(DefaultContentNegotiation):
     def select_renderer(  # type: ignore[override]  # the renderers arrive as a list
         self, request: Request, renderers: list, format_suffix: str | None = None
     ) -> tuple:
+        view = request.parser_context.get("view")
+        method = (request.method or "").lower()
+        if view is not None and not hasattr(view, method):
+            # The answer is a 405 whatever the format asked for: say it in the default one.
+            return renderers[0], renderers[0].media_type
         if "format" in request.query_params and not request.query_params["format"].strip():
             known = ", ".join(r.format for r in renderers if getattr(r, "format", None))
             raise ValidationError(

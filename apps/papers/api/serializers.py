@@ -238,10 +238,18 @@ class PaperWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     answer_serializer = PaperSerializer
 
     arxiv_id = serializers.CharField(
-        required=False, allow_null=True, max_length=100, help_text="Any spelling; kept versionless."
+        required=False,
+        allow_null=True,
+        allow_blank=True,  # empty, like null: no arXiv id (a form sends "" for an empty field)
+        max_length=100,
+        help_text="Any spelling; kept versionless.",
     )
     doi = serializers.CharField(
-        required=False, allow_null=True, max_length=300, help_text="With or without resolver."
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=300,
+        help_text="With or without resolver.",
     )
     title = serializers.CharField(max_length=limits.TITLE)
     abstract = serializers.CharField(required=False, allow_blank=True, max_length=limits.ABSTRACT)
