@@ -284,9 +284,10 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-# Full-text searches on the HTML paper list per reader (by user, else by address): like the
-# API's search rate; a search served from the page cache does not count.
-HTML_THROTTLE_SEARCH = env.str("HTML_THROTTLE_SEARCH", default="30/minute")
+# Full-text searches on the HTML paper list per reader (by user, else by address): the API's
+# search rate, doubled for the live search (a burst of typing or a facet click is a search);
+# a search served from the page cache does not count.
+HTML_THROTTLE_SEARCH = env.str("HTML_THROTTLE_SEARCH", default="60/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "sellm API",
     "DESCRIPTION": (
