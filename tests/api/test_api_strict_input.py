@@ -55,7 +55,7 @@ def test_an_empty_search_is_still_no_search(anon) -> None:
     assert response.json()["count"] == 1
 
 
-@pytest.mark.parametrize("paper", [1.5, "1.5", True, "1.0", [1]])
+@pytest.mark.parametrize("paper", [1.5, "1.5", True, "1.0", [1], "1"])
 def test_a_placement_of_a_fractional_paper_id_is_refused(curator_api, paper: object) -> None:
     real = PaperFactory()
     challenge = ChallengeFactory()
@@ -70,15 +70,49 @@ def test_a_placement_of_a_fractional_paper_id_is_refused(curator_api, paper: obj
     assert not Placement.objects.exists()
 
 
-def test_an_integer_paper_id_in_a_string_still_places(curator_api) -> None:
+def test_a_form_sends_the_paper_id_as_text(curator_api) -> None:
     paper = PaperFactory()
     challenge = ChallengeFactory()
 
     response = curator_api.post(
-        "/api/v1/placements/", {"paper": str(paper.pk), "challenge": challenge.slug}, format="json"
+        "/api/v1/placements/",
+        {"paper": str(paper.pk), "challenge": challenge.slug},
+        format="multipart",  # as a browser form
     )
 
     assert response.status_code == 201, response.content
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "expected"),
+    [
+        ({"title": "T", "comment": 0}, "comment", "Expected a string."),
+        ({"title": "T", "primary_category": 0}, "primary_category", "Expected a string."),
+        ({"title": "T", "year": "2024"}, "year", "Expected a whole number."),
+        ({"title": "T", "year": True}, "year", "Expected a whole number."),
+        ({"title": "T", "authors": ["Ada", 7]}, "authors", "Expected a string for each item."),
+    ],
+)
+def test_json_values_of_the_wrong_type_are_refused(
+    curator_api, body: dict, field: str, expected: str
+) -> None:
+    response = curator_api.post("/api/v1/papers/", body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][field] == [expected]
+
+
+def test_an_empty_form_value_is_refused_where_the_field_takes_none(curator_api) -> None:
+    paper = PaperFactory()
+
+    response = curator_api.put(
+        f"/api/v1/papers/{paper.pk}/",
+        "title=T&revised_at=",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    assert "revised_at" in response.json()["errors"]
 
 
 def test_an_unknown_key_in_an_ingest_request_is_a_400_naming_it(curator_api) -> None:

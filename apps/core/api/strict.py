@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.http import QueryDict
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -41,6 +42,9 @@ class RefuseUnknownFieldsMixin:
             if unknown:
                 message = f"Unknown field; the fields are: {', '.join(writable)}."
                 raise ValidationError({name: [message] for name in unknown})
+            wrong = _wrong_types(fields, data)
+            if wrong:
+                raise ValidationError(wrong)
         return super().to_internal_value(data)  # type: ignore[misc]
 
     @classmethod
@@ -50,6 +54,58 @@ class RefuseUnknownFieldsMixin:
         if cls.__dict__.get("_answer_fields") is None:
             cls._answer_fields = frozenset(cls.answer_serializer().fields)
         return cls._answer_fields or frozenset()
+
+
+# JSON types each kind of field takes. DRF also takes 0 for "0", "5" or 5.0 for 5, 1 for true:
+# a script that sends those has its types wrong, and the schema says so.
+_JSON_TYPES: tuple[tuple[type, tuple[type, ...], str], ...] = (
+    (serializers.BooleanField, (bool,), "true or false"),
+    (serializers.IntegerField, (int,), "a whole number"),
+    (serializers.PrimaryKeyRelatedField, (int,), "a whole number (an id)"),
+    (serializers.FloatField, (int, float), "a number"),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.ChoiceField, (str,), "a string"),
+    (serializers.SlugRelatedField, (str,), "a string (a slug)"),
+    (serializers.DateTimeField, (str,), "a date-time string"),
+    (serializers.DateField, (str,), "a date string"),
+)
+
+
+def _wrong_types(fields: Mapping[str, serializers.Field], data: Mapping) -> dict[str, list[str]]:
+    """Fields whose value has the wrong JSON type (JSON bodies), or is empty where the field
+    takes no empty value (form bodies, where "" would silently mean null or "leave as is")."""
+    form = isinstance(data, QueryDict)
+    wrong: dict[str, list[str]] = {}
+    for name, field in fields.items():
+        if field.read_only or name not in data:
+            continue
+        if form:
+            if data.get(name) == "" and not getattr(field, "allow_blank", False):
+                wrong[name] = ["The value is empty: give one, or leave the field out."]
+            continue
+        value = data[name]
+        if value is None:
+            continue  # DRF answers for fields that take no null
+        many = isinstance(field, serializers.ListField | serializers.ManyRelatedField)
+        child = field.child if isinstance(field, serializers.ListField) else None
+        if isinstance(field, serializers.ManyRelatedField):
+            child = field.child_relation
+        items = value if many and isinstance(value, list) else [] if many else [value]
+        expected = _expected_json(child if many else field)
+        if expected is None:
+            continue
+        types, words = expected
+        if any((isinstance(item, bool) and bool not in types) or not isinstance(item, types)
+               for item in items):  # fmt: skip
+            wrong[name] = [f"Expected {words}{' for each item' if many else ''}."]
+    return wrong
+
+
+def _expected_json(field: serializers.Field | None) -> tuple[tuple[type, ...], str] | None:
+    for kind, types, words in _JSON_TYPES:
+        if isinstance(field, kind):
+            return types, words
+    return None
 
 
 class StrictFilterBackend(DjangoFilterBackend):
