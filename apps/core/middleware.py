@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
+from django.shortcuts import render
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,6 @@ class NulCharacterMiddleware:
         logger.warning("NUL character refused in the %s: %s", where, request.path.replace(NUL, ""))
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message, "errors": {key: [message]}}, status=400)
-        from django.shortcuts import render  # templates load after the apps are ready
-
         return render(request, "400.html", {"message": message}, status=400)
 
 
@@ -87,7 +86,7 @@ def nul_location(request: HttpRequest) -> Found | None:
         return "path", "path"
     for name, values in request.GET.lists():
         if NUL in name or any(NUL in value for value in values):
-            clean = name.replace(NUL, "")
+            clean = name.replace(NUL, "")[:100]
             return clean, f"query parameter `{clean}`"
     for key, value in request.META.items():
         if key.startswith("HTTP_") and isinstance(value, str) and NUL in value:
@@ -134,7 +133,7 @@ def _body_nul_location(request: HttpRequest) -> Found | None:
 def _pairs_nul_location(pairs: Iterable[tuple[str, list]]) -> Found | None:
     for name, values in pairs:
         if NUL in name or any(isinstance(v, str) and NUL in v for v in values):
-            clean = name.replace(NUL, "")
+            clean = name.replace(NUL, "")[:100]
             return clean, f"field `{clean}`"
     return None
 
@@ -144,7 +143,7 @@ def _json_nul_location(data: Any, path: str) -> Found | None:
         return ((path or "body"), f"field `{path or '(body)'}`") if NUL in data else None
     if isinstance(data, dict):
         for key, value in data.items():
-            inner = f"{path}.{key}" if path else str(key)
+            inner = (f"{path}.{key}" if path else str(key))[:100]
             if NUL in key:
                 clean = inner.replace(NUL, "")
                 return clean, f"field name `{clean}`"
