@@ -261,6 +261,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.core.api.negotiation.FormatNegotiation",
+    # Bodies are JSON or a form; multipart is declared only where a file is sent (BibTeX
+    # imports), since a multipart part cannot say whether "{}" is text or an object.
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["apps.core.api.strict.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageOrCursorPagination",
     "PAGE_SIZE": 25,
