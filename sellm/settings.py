@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the body: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is a 413.
     "apps.core.middleware.RequestBodyLimitMiddleware",
+    # PostgreSQL refuses NUL in text: a NUL anywhere in a request is a 400 before any lookup.
+    "apps.core.middleware.NulCharacterMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -284,6 +286,9 @@ ARXIV_TIMEOUT = env.float("ARXIV_TIMEOUT", default=30.0)
 ARXIV_RETRIES = env.int("ARXIV_RETRIES", default=4)
 # Largest response body accepted from arXiv (or as a saved file), in bytes.
 ARXIV_MAX_RESPONSE_BYTES = env.int("ARXIV_MAX_RESPONSE_BYTES", default=64 * 1024 * 1024)
+# Largest single entry (an Atom <entry>, an OAI-PMH <record>), in bytes: a bigger one fails on
+# its own, cut out before its XML is built (a parsed entry costs many times its size).
+ARXIV_MAX_ENTRY_BYTES = env.int("ARXIV_MAX_ENTRY_BYTES", default=1024 * 1024)
 
 # --- OpenAlex (enrichment: citations, open-access copies, venues) ----------------------
 
@@ -332,7 +337,13 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.core.api.negotiation.FormatNegotiation",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Bodies are JSON or a form; multipart is declared only where a file is sent (BibTeX
+    # imports), since a multipart part cannot say whether "{}" is text or an object.
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_FILTER_BACKENDS": ["apps.core.api.strict.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageOrCursorPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_THROTTLE_CLASSES": [
@@ -355,6 +366,10 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Full-text searches on the HTML paper list per reader (by user, else by address): the API's
+# search rate, doubled for the live search (a burst of typing or a facet click is a search);
+# a search served from the page cache does not count.
+HTML_THROTTLE_SEARCH = env.str("HTML_THROTTLE_SEARCH", default="60/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "sellm API",
     "DESCRIPTION": (
@@ -373,6 +388,10 @@ SPECTACULAR_SETTINGS = {
         "DirectionStatusEnum": "apps.taxonomy.models.ResearchDirection.Status",
         "IngestRunStatusEnum": "apps.ingestion.models.IngestRun.Status",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.api.schema.describe_bodies",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

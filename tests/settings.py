@@ -10,6 +10,9 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-production")
 # The test client and the live server speak plain HTTP.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("SECURE_COOKIES", "0")
+# The suite searches the HTML list far more often than a reader; the throttle's own tests
+# set a low rate (tests/papers/test_search_throttle.py).
+os.environ.setdefault("HTML_THROTTLE_SEARCH", "100000/minute")
 
 from sellm.settings import *  # noqa: F403
 from sellm.settings import STORAGES

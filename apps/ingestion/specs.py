@@ -16,12 +16,13 @@ from datetime import date
 from typing import Any, ClassVar, Self
 
 from apps.core.exceptions import ApplicationError
+from apps.ingestion import limits
 from apps.ingestion.models import IngestRun
 from apps.papers.identifiers import parse_arxiv_id
 
 DEFAULT_QUERY_MAX = 1000
 QUERY_PAGE_SIZE = 500
-MAX_IDS = 100_000
+MAX_IDS = 100_000  # a run the schedule starts (refresh of incomplete records)
 METADATA_PREFIXES = ("arXivRaw", "arXiv", "oai_dc")
 
 
@@ -63,7 +64,7 @@ def _jsonable(value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _arxiv_ids(values: object, *, what: str = "ids") -> tuple[str, ...]:
+def _arxiv_ids(values: object, *, what: str = "ids", most: int = MAX_IDS) -> tuple[str, ...]:
     """Versionless or versioned arXiv ids in any spelling → canonical, deduplicated, in order."""
     if isinstance(values, str) or not isinstance(values, list | tuple):
         raise SpecError(f"{what} must be a list of arXiv identifiers")
@@ -85,8 +86,8 @@ def _arxiv_ids(values: object, *, what: str = "ids") -> tuple[str, ...]:
     cleaned = list(dict.fromkeys(cleaned))
     if not cleaned:
         raise SpecError("Give at least one arXiv identifier.")
-    if len(cleaned) > MAX_IDS:
-        raise SpecError(f"At most {MAX_IDS} arXiv identifiers per run.")
+    if len(cleaned) > most:
+        raise SpecError(f"{len(cleaned):,} arXiv identifiers; one run takes at most {most:,}.")
     return tuple(cleaned)
 
 
@@ -113,7 +114,8 @@ class ArxivIdsSpec(RunSpec):
     ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "ids", _arxiv_ids(self.ids))
+        # Asked for by a person or a script: the request limit (docs/limits.md).
+        object.__setattr__(self, "ids", _arxiv_ids(self.ids, most=limits.MAX_IDS))
 
     def expected(self) -> int | None:
         return len(self.ids)
@@ -150,8 +152,11 @@ class ArxivQuerySpec(RunSpec):
         query = str(self.query).strip()
         if not query:
             raise SpecError("The arXiv query is empty.")
+        if len(query) > limits.MAX_QUERY_LENGTH:
+            raise SpecError(f"The arXiv query is over {limits.MAX_QUERY_LENGTH:,} characters.")
         object.__setattr__(self, "query", query)
-        _positive(self.max, "max")
+        if _positive(self.max, "max") > limits.MAX_QUERY_RESULTS:
+            raise SpecError(f"max must be from 1 to {limits.MAX_QUERY_RESULTS:,}")
         _positive(self.page_size, "page_size")
         if self.sort_by not in ("relevance", "lastUpdatedDate", "submittedDate"):
             raise SpecError(f"sort_by {self.sort_by!r} is not one arXiv knows")

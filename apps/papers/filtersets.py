@@ -76,6 +76,37 @@ class DoiField(forms.CharField):
         return doi
 
 
+class StrictBooleanField(forms.NullBooleanField):
+    """`true`/`false` (also 1/0, yes/no); anything else is an error, never "no filter"."""
+
+    widget = forms.TextInput  # NullBooleanSelect would turn "maybe" into None before cleaning
+    TRUE = frozenset({"true", "1", "yes", "on"})
+    FALSE = frozenset({"false", "0", "no", "off"})
+
+    def to_python(self, value: object) -> bool | None:  # type: ignore[override]  # None: no filter
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in self.TRUE or text in self.FALSE:
+            return text in self.TRUE
+        raise forms.ValidationError(f"{value!r} is not true or false.", code="invalid")
+
+    def validate(self, value: object) -> None:
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number: `2024.5` is an error, not a year nobody published in."""
+
+    field_class = forms.IntegerField
+
+
 class ArxivIdFilter(django_filters.Filter):
     field_class = ArxivIdField
 
@@ -114,11 +145,11 @@ class PaperFilterSet(django_filters.FilterSet):
         queryset=ResearchDirection.objects.all(),
         label="Research direction (slug)",
     )
-    year = django_filters.NumberFilter(field_name="year", min_value=1800, max_value=2200)
-    year_min = django_filters.NumberFilter(
+    year = IntegerFilter(field_name="year", min_value=1800, max_value=2200)
+    year_min = IntegerFilter(
         field_name="year", lookup_expr="gte", min_value=1800, max_value=2200, label="From year"
     )
-    year_max = django_filters.NumberFilter(
+    year_max = IntegerFilter(
         field_name="year", lookup_expr="lte", min_value=1800, max_value=2200, label="To year"
     )
     author = django_filters.CharFilter(
@@ -129,10 +160,12 @@ class PaperFilterSet(django_filters.FilterSet):
     )
     source = django_filters.ChoiceFilter(choices=Paper.Source.choices)
     status = django_filters.ChoiceFilter(choices=Paper.Status.choices)
-    has_doi = django_filters.BooleanFilter(method="filter_has_doi", label="Has a DOI")
+    has_doi = StrictBooleanFilter(method="filter_has_doi", label="Has a DOI (true or false)")
     kind = django_filters.ChoiceFilter(choices=Paper.Kind.choices, label="Kind of paper")
-    has_code = django_filters.BooleanFilter(method="filter_has_code", label="Links to its own code")
-    cited_by_min = django_filters.NumberFilter(
+    has_code = StrictBooleanFilter(
+        method="filter_has_code", label="Links to its own code (true or false)"
+    )
+    cited_by_min = IntegerFilter(
         field_name="cited_by_count",
         lookup_expr="gte",
         min_value=0,

@@ -7,6 +7,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.fields import FoldedKeyField, FoldedKeyModel, FoldedKeyQuerySet
 from apps.core.models import CuratedModel, TimeStampedModel
+from apps.papers import limits
 
 
 class Category(models.Model):
@@ -125,9 +126,9 @@ class Paper(FoldedKeyModel, CuratedModel):
     doi = models.CharField(  # noqa: DJ001
         "DOI", max_length=255, null=True, blank=True, help_text="Lower case, without resolver."
     )
-    title = models.TextField()
+    title = models.TextField(max_length=limits.TITLE)
     title_key = FoldedKeyField(max_length=255, db_index=True, source="title")
-    abstract = models.TextField(blank=True)
+    abstract = models.TextField(blank=True, max_length=limits.ABSTRACT)
     author_names = models.TextField(
         blank=True, editable=False, help_text="Authors in order, for search and history."
     )
@@ -138,9 +139,9 @@ class Paper(FoldedKeyModel, CuratedModel):
     year = models.PositiveSmallIntegerField(null=True, blank=True, db_index=True)
     primary_category = models.CharField(max_length=40, blank=True)
     categories = models.ManyToManyField(Category, related_name="papers", blank=True)
-    journal_ref = models.TextField("journal reference", blank=True)
+    journal_ref = models.TextField("journal reference", blank=True, max_length=limits.JOURNAL_REF)
     venue = models.CharField(max_length=500, blank=True, help_text="Journal or proceedings.")
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, max_length=limits.COMMENT)
     license = models.CharField(max_length=300, blank=True)
     bibtex_key = models.CharField("BibTeX key", max_length=255, blank=True)
     bibtex_type = models.CharField("BibTeX entry type", max_length=32, blank=True)
@@ -153,7 +154,9 @@ class Paper(FoldedKeyModel, CuratedModel):
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.INBOX, db_index=True
     )
-    status_reason = models.TextField(blank=True, help_text="Why the paper was excluded.")
+    status_reason = models.TextField(
+        blank=True, max_length=limits.STATUS_REASON, help_text="Why the paper was excluded."
+    )
     included_at = models.DateTimeField(null=True, blank=True, db_index=True)
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.MANUAL)
     kind = models.CharField(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from apps.core.pagination import filter_errors, paginate, query_for_bibtex
+from apps.core.throttle import search_throttled
 from apps.core.views import public_page
 from apps.papers.bibtex import bibtex_entry, citation_key, write_bibtex
 from apps.papers.csl import write_csl_json
@@ -176,6 +177,10 @@ def build_facets(request: HttpRequest, base: QuerySet[Paper]) -> list[Facet]:
 def paper_list(request: HttpRequest) -> HttpResponse:
     """Search and browse papers: the API's filters and search, facets with counts, sorting,
     pagination, and a BibTeX download of the same results."""
+    if request.GET.get("q", "").strip():  # a search: a cached answer never gets here
+        throttled = search_throttled(request)
+        if throttled is not None:
+            return throttled
     base = papers_visible_to(request.user)
     filterset = PaperFilterSet(request.GET, queryset=base)
     if not filterset.is_valid():
@@ -223,6 +228,10 @@ def _export(papers: Iterable[Paper], fmt: str, name: str) -> StreamingHttpRespon
 @require_safe
 def paper_export(request: HttpRequest, fmt: str = "bibtex") -> HttpResponse | StreamingHttpResponse:
     """Every paper the same filters select, streamed as a .bib, .ris or CSL-JSON file."""
+    if request.GET.get("q", "").strip():
+        throttled = search_throttled(request)
+        if throttled is not None:
+            return throttled
     filterset = PaperFilterSet(request.GET, queryset=papers_visible_to(request.user))
     if not filterset.is_valid():
         message = "Cannot export these results:\n" + "\n".join(filter_errors(filterset))

@@ -199,6 +199,18 @@ class Scripted:
     path: str = ""  # only for requests to this path ("" = any)
 
 
+@dataclass
+class Hold:
+    """Holds the `number`-th request to `path` (1-based) until the test sets `release`:
+    `arrived` is set once it is held, so a test acts while that page is surely in flight
+    (kills a worker, say) instead of guessing how long a delay is long enough."""
+
+    path: str
+    number: int
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
 class Standin:
     """The stand-in's state: papers, scripted responses, and the request log."""
 
@@ -210,6 +222,7 @@ class Standin:
         self.requests: list[Request] = []
         self.page_delay = 0.0  # seconds every normal response waits (to kill workers mid-run)
         self.page_started = threading.Event()  # set when a request arrives
+        self.holds: list[Hold] = []
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -230,6 +243,12 @@ class Standin:
 
     def requests_to(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.path == path]
+
+    def hold(self, path: str, number: int) -> Hold:
+        """Hold the `number`-th request to `path` until the returned Hold is released."""
+        held = Hold(path, number)
+        self.holds.append(held)
+        return held
 
     # --- answers -------------------------------------------------------------------------
 
@@ -297,6 +316,11 @@ class Standin:
                 record = Request(parts.path, params, time.monotonic())
                 with standin.lock:
                     standin.requests.append(record)
+                    number = len(standin.requests_to(parts.path))
+                    held = next(
+                        (h for h in standin.holds if (h.path, h.number) == (parts.path, number)),
+                        None,
+                    )
                     scripted = None
                     for item in list(standin.script):
                         if not item.path or item.path == parts.path:
@@ -312,6 +336,9 @@ class Standin:
                     delay = standin.page_delay
                 if delay:
                     time.sleep(delay)
+                if held is not None:
+                    held.arrived.set()
+                    held.release.wait(timeout=120)
                 try:
                     self.send_response(status)
                     content_type = "application/atom+xml" if "api" in parts.path else "text/xml"

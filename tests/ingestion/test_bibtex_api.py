@@ -93,7 +93,7 @@ def test_a_dry_run_reports_and_writes_nothing(api) -> None:  # type: ignore[no-u
         ({"file": bib(content="@misc{k, title={\xe9}}".encode("latin-1"))}, "not UTF-8"),
         ({"file": bib(content=b"no entries")}, "No BibTeX entries found"),
         ({"text": "  "}, "The file is empty."),
-        ({}, "Send either a file or a text"),
+        ({}, "Send a BibTeX file (`file`) or text (`text`)."),
     ],
 )
 def test_bad_input_is_a_400_with_a_message_and_writes_nothing(api, payload, detail) -> None:  # type: ignore[no-untyped-def]

@@ -21,10 +21,21 @@ def run(*args: str) -> list[str]:
     return out.getvalue().splitlines()
 
 
-def test_import_lists_failures_and_ends_with_the_summary() -> None:
-    lines = run("import_bibtex", str(FILES / "malformed.bib"))
+def run_failing(*args: str) -> tuple[list[str], CommandError]:
+    out = io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue().splitlines(), failure.value
 
-    assert lines[-1] == "created=5 updated=0 unchanged=0 failed=3"
+
+def test_import_lists_failures_and_ends_with_the_summary() -> None:
+    lines, error = run_failing("import_bibtex", str(FILES / "malformed.bib"))
+
+    assert lines[-1] == (
+        "created=5 updated=0 unchanged=0 failed=3 — 3 of 8 entries failed (listed above); "
+        "the others landed"
+    )
+    assert error.returncode == 3
     assert "warning: line 29: key good1 is already used on line 1" in lines
     failures = [line for line in lines if line.startswith("failed:")]
     assert failures == [
@@ -153,3 +164,24 @@ def test_export_stores_keys_so_the_next_export_cites_papers_alike(tmp_path: Path
     assert [e.key for e in first.entries] == ["hou2023large"]
     assert sorted(e.key for e in second.entries) == ["hou2023large", "hou2023largea"]
     assert Paper.objects.filter(bibtex_key="").count() == 0
+
+
+def test_an_import_where_every_entry_failed_exits_1(tmp_path: Path) -> None:
+    path = tmp_path / "bad.bib"
+    path.write_text("@article{a, author={Doe, J.}}\n@misc{b, year={2020}}\n", encoding="utf-8")
+
+    lines, error = run_failing("import_bibtex", str(path))
+
+    assert lines[-1] == (
+        "created=0 updated=0 unchanged=0 failed=2 — every entry failed (listed above); "
+        "nothing landed"
+    )
+    assert error.returncode == 1
+    assert Paper.objects.count() == 0
+
+
+def test_a_clean_import_exits_0(tmp_path: Path) -> None:
+    path = tmp_path / "good.bib"
+    path.write_text("@misc{a, title={Fine}, author={Doe, J.}, year={2020}}\n", encoding="utf-8")
+
+    assert run("import_bibtex", str(path))[-1] == "created=1 updated=0 unchanged=0 failed=0"

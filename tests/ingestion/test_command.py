@@ -166,3 +166,38 @@ def test_a_saved_arxiv_page_yields_pending_challenge_suggestions(
     assert {(p.origin, p.review_state) for p in challenges} == {("suggested", "pending")}
     assert any("contamination" in p.challenge.slug for p in challenges)
     assert all(p.evidence and 0 < p.confidence <= 1 for p in challenges)
+
+
+def test_a_file_whose_every_entry_fails_exits_1_and_some_failures_exit_3(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.atom"
+    bad.write_bytes(atom_feed([StandinPaper("2401.00001", "")], total=1, start=0, per_page=1))
+    mixed = tmp_path / "mixed.atom"
+    mixed.write_bytes(
+        atom_feed(
+            [StandinPaper("2401.00002", ""), StandinPaper("2401.00003", "Fine")],
+            total=2,
+            start=0,
+            per_page=2,
+        )
+    )
+
+    out = io.StringIO()
+    with pytest.raises(CommandError) as all_failed:
+        call_command("ingest_arxiv", "--from-file", str(bad), stdout=out, stderr=io.StringIO())
+    last_of_all_failed = out.getvalue().splitlines()[-1]
+    out = io.StringIO()
+    with pytest.raises(CommandError) as some_failed:
+        call_command("ingest_arxiv", "--from-file", str(mixed), stdout=out, stderr=io.StringIO())
+    last_of_some_failed = out.getvalue().splitlines()[-1]
+
+    assert all_failed.value.returncode == 1
+    assert last_of_all_failed == (
+        "created=0 updated=0 unchanged=0 failed=1 — every entry failed (listed above); "
+        "nothing landed"
+    )
+    assert some_failed.value.returncode == 3
+    assert last_of_some_failed == (
+        "created=1 updated=0 unchanged=0 failed=1 — 1 of 2 entries failed (listed above); "
+        "the others landed"
+    )
+    assert list(Paper.objects.values_list("arxiv_id", flat=True)) == ["2401.00003"]

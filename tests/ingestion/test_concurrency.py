@@ -5,7 +5,6 @@ import itertools
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -28,24 +27,26 @@ REQUESTS_PER_PROCESS = 4
 
 CLIENT_SCRIPT = """
 import sys
-import time
 from apps.ingestion.arxiv.client import ArxivClient
 from apps.ingestion.arxiv.politeness import FilePoliteness, RedisPoliteness
 
-base, kind, where, interval, count, start_at = sys.argv[1:7]
+base, kind, where, interval, count = sys.argv[1:6]
 if kind == "redis":
-    politeness = RedisPoliteness(url=where, interval=float(interval), name=sys.argv[7])
+    politeness = RedisPoliteness(url=where, interval=float(interval), name=sys.argv[6])
 else:
     politeness = FilePoliteness(path=where, interval=float(interval))
 client = ArxivClient(api_url=base + "/api/query", oai_url=base + "/oai", politeness=politeness)
-time.sleep(max(0.0, float(start_at) - time.time()))  # both processes start together
+print("ready", flush=True)
+sys.stdin.readline()  # both processes start together, when the test says go
 for _ in range(int(count)):
     client.fetch_atom_page(search_query="all:x", max_results=1)
 """
 
 
 def run_two_processes(standin: Standin, kind: str, where: list[str], extra: list[str]) -> None:
-    start_at = time.time() + 3  # after both interpreters have started, even on a busy machine
+    """Start one client process per lock, and let them go at once when both are ready: on a
+    busy machine an interpreter can take seconds to start, so no fixed head start is enough
+    for the two to overlap."""
     processes = [
         subprocess.Popen(
             [
@@ -57,15 +58,30 @@ def run_two_processes(standin: Standin, kind: str, where: list[str], extra: list
                 target,
                 str(INTERVAL),
                 str(REQUESTS_PER_PROCESS),
-                str(start_at),
                 *extra,
             ],
             cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         for target in where
     ]
-    for process in processes:
-        assert process.wait(timeout=60) == 0
+    try:
+        for process in processes:
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == "ready"
+        for process in processes:
+            assert process.stdin is not None
+            process.stdin.write("go\n")
+            process.stdin.flush()
+        for process in processes:
+            assert process.wait(timeout=60) == 0
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def gaps(standin: Standin) -> list[float]:

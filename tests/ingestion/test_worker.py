@@ -137,7 +137,8 @@ def test_a_killed_worker_is_replaced_and_the_run_completes_without_duplicates(
         for i in range(1, 13)
     ]
     standin.oai_page_size = 3  # four pages, four tasks
-    standin.page_delay = 0.6  # long enough to kill the worker while a page is in flight
+    # 2 refused + page 1, then page 2: held in flight until the worker is dead.
+    page_2 = standin.hold("/oai", 4)
     standin.response_date = "2026-11-24T06:00:00Z"
     # Once, arXiv is unavailable for longer than the client retries: Celery retries the task.
     standin.script.extend([Scripted(503, path="/oai"), Scripted(503, path="/oai")])
@@ -148,14 +149,10 @@ def test_a_killed_worker_is_replaced_and_the_run_completes_without_duplicates(
     assert run is not None
     first = start_worker()
 
-    def oai_requests() -> int:
-        return len(standin.requests_to("/oai"))
-
-    # 2 refused + page 1 + page 2 in flight: kill while page 2 is being answered.
-    wait_for(lambda: oai_requests() >= 4, 60, "the worker to ask for page 2")
-    time.sleep(0.3)
+    wait_for(page_2.arrived.is_set, 60, "the worker to ask for page 2")
     os.killpg(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
+    page_2.release.set()  # the answer now goes to a dead connection
     run.refresh_from_db()
     assert run.status == IngestRun.Status.RUNNING
     assert run.cursor["pages"] == 1  # page 2 was never written

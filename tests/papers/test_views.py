@@ -220,7 +220,7 @@ def test_a_page_past_the_end_is_a_404_that_says_how_many_pages_there_are(
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("year=abc", "Enter a number"),
+        ("year=abc", "Enter a whole number"),
         ("phase=no-such-phase", "no-such-phase"),
         ("ordering=sideways", "sideways"),
         ("q=" + "x" * 600, "at most 500 characters"),

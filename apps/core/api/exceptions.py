@@ -25,7 +25,7 @@ class ErrorSerializer(serializers.Serializer):
     """The body of every error answer (used by the OpenAPI schema)."""
 
     detail = serializers.CharField(help_text="What went wrong, in one sentence.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a field named like Serializer.errors
         required=False,
         help_text="Invalid parameters or fields, each with its messages.",
     )

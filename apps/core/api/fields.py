@@ -1,6 +1,7 @@
 """`?fields=id,title,…`: answer only the named top-level fields of each row."""
 
 from collections.abc import Iterable
+from typing import Any, cast
 from urllib.parse import quote
 
 from django.urls import reverse
@@ -63,9 +64,9 @@ class FieldSelectionMixin:
         request = getattr(self, "request", None)
         if request is None or request.method != "GET":
             return None
-        cached = getattr(self, "_selected_fields", False)
+        cached: list[str] | bool | None = getattr(self, "_selected_fields", False)
         if cached is not False:
-            return cached
+            return cached  # type: ignore[return-value]  # False is the "not yet" marker
         raw = request.query_params.get(FIELDS_PARAM)
         if raw is None:
             self._selected_fields = None
@@ -97,7 +98,7 @@ class LinkField(serializers.Field):
     once and the key is put in.
     """
 
-    def __init__(self, view_name: str, lookup_field: str = "pk", **kwargs: object) -> None:
+    def __init__(self, view_name: str, lookup_field: str = "pk", **kwargs: Any) -> None:
         self.view_name = view_name
         self.lookup_field = lookup_field
         kwargs.update(read_only=True, source="*")
@@ -108,7 +109,7 @@ class LinkField(serializers.Field):
         return self._template().replace(_MARK, quote(str(key), safe=""))
 
     def _template(self) -> str:
-        templates = self.context.setdefault("_url_templates", {})
+        templates = cast(dict, self.context).setdefault("_url_templates", {})
         template = templates.get(self.view_name)
         if template is None:
             kwarg = "slug" if self.lookup_field == "slug" else "pk"

@@ -40,7 +40,7 @@ class PageOrCursorPagination(BasePagination):
     # A list may count and page its own way (the paper search estimates large totals).
     paginator_class: type[Paginator] = Paginator
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # lists page querysets only
         self, queryset: QuerySet, request: Request, view: APIView | None = None
     ) -> list:
         self.request = request
@@ -211,7 +211,8 @@ class PageOrCursorPagination(BasePagination):
                 "name": self.page_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Page number (1-based). A page past the last one answers 404.",
+                "description": "Page number (1-based). A page past the last one answers 404. "
+                "Not combinable with `cursor` (400).",
                 "schema": {"type": "integer", "minimum": 1},
             },
             {
@@ -227,8 +228,9 @@ class PageOrCursorPagination(BasePagination):
                 "required": False,
                 "in": "query",
                 "description": "Cursor paging for full scans: `*` starts at the first row (in "
-                "id order); follow `next` until it is null. Not combinable with `page` or "
-                "`ordering`.",
-                "schema": {"type": "string"},
+                "id order); follow `next` until it is null (its cursors are opaque). Not "
+                "combinable with `page` or `ordering`: either together is a 400, and so is an "
+                "empty `cursor=` or one that `next` did not give.",
+                "schema": {"type": "string", "minLength": 1, "pattern": r"^(\*|[A-Za-z0-9_-]+)$"},
             },
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -33,3 +34,9 @@ class IsCurator(BasePermission):
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         return is_curator(request.user)
+
+
+def acting_user(request: Request) -> AbstractBaseUser | None:
+    """The signed-in user behind a request, as the services' `actor`; None when anonymous."""
+    user = request.user
+    return user if isinstance(user, AbstractBaseUser) and user.is_authenticated else None

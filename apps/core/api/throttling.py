@@ -21,10 +21,11 @@ EXPORT = "export"
 
 
 class _CurrentRates:
-    scope: str
+    scope: str | None
 
     def get_rate(self) -> str | None:
-        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
+        return str(rate) if rate is not None else None
 
 
 class AnonThrottle(_CurrentRates, AnonRateThrottle):

@@ -3,7 +3,7 @@ else's."""
 
 import logging
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def api_token_issue(*, user: AbstractBaseUser, rotate: bool = False) -> tuple[Token, bool]:
+def api_token_issue(*, user: User, rotate: bool = False) -> tuple[Token, bool]:
     """The user's own API token, created if missing; `rotate=True` replaces it with a new key
     (the old one stops working). Returns (token, changed). Only curators (and superusers) get
     one: reads need no token. Safe to call twice without `rotate`: the key stays the same.
@@ -34,7 +34,7 @@ def api_token_issue(*, user: AbstractBaseUser, rotate: bool = False) -> tuple[To
 
 
 @transaction.atomic
-def api_token_revoke(*, user: AbstractBaseUser) -> bool:
+def api_token_revoke(*, user: User) -> bool:
     """Delete the user's API token, if any. Returns whether one existed; safe to call twice."""
     deleted, _ = Token.objects.filter(user=user).delete()
     return bool(deleted)

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from apps.core.api.exceptions import ErrorSerializer
 from apps.core.api.permissions import IsCurator
+from apps.core.api.strict import RefuseUnknownFieldsMixin
 from apps.ingestion.bibtex.parser import (
     BibtexInputError,
     BibtexTooLargeError,
@@ -37,7 +38,7 @@ class BadBibtex(APIException):
     default_code = "invalid_bibtex"
 
 
-class BibtexImportRequestSerializer(serializers.Serializer):
+class BibtexImportRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     file = serializers.FileField(required=False, help_text="The .bib file (UTF-8).")
     text = serializers.CharField(
         required=False, trim_whitespace=False, help_text="The BibTeX text, instead of a file."
@@ -47,8 +48,10 @@ class BibtexImportRequestSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict) -> dict:
-        if ("file" in attrs) == ("text" in attrs):
+        if "file" in attrs and "text" in attrs:
             raise serializers.ValidationError("Send either a file or a text, not both.")
+        if "file" not in attrs and "text" not in attrs:
+            raise serializers.ValidationError("Send a BibTeX file (`file`) or text (`text`).")
         return attrs
 
 

@@ -3,6 +3,8 @@
 from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
+from apps.core.api.strict import RefuseUnknownFieldsMixin
+from apps.ingestion import limits
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.ingestion.specs import ArxivIdsSpec, ArxivQuerySpec, RunSpec, SpecError
 from apps.papers.models import Paper
@@ -15,13 +17,13 @@ class IngestRunSerializer(SelectableFieldsSerializer, serializers.ModelSerialize
     progress = serializers.SerializerMethodField(
         help_text="Share of the expected records seen (0 to 1); null while the total is unknown."
     )
-    requested_by = serializers.SlugRelatedField(
+    requested_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
         slug_field="username",
         read_only=True,
         allow_null=True,
         help_text="Username of the curator who asked for the run (null for scheduled runs).",
     )
-    source = serializers.SlugRelatedField(
+    source: serializers.SlugRelatedField = serializers.SlugRelatedField(  # type: ignore[assignment]  # a field named like Field.source
         slug_field="name",
         read_only=True,
         allow_null=True,
@@ -62,12 +64,12 @@ class IngestRunSerializer(SelectableFieldsSerializer, serializers.ModelSerialize
         return round(min(run.seen / run.total, 1.0), 4)
 
 
-class IngestRequestSerializer(serializers.Serializer):
+class IngestRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """What to ingest: arXiv ids (any spelling: 2401.01234, arXiv:2401.01234v2, abs URLs) or
     one arXiv search query — exactly one of the two."""
 
-    MAX_IDS = 1000
-    MAX_QUERY_RESULTS = 10_000
+    MAX_IDS = limits.MAX_IDS
+    MAX_QUERY_RESULTS = limits.MAX_QUERY_RESULTS
 
     arxiv_ids = serializers.ListField(
         child=serializers.CharField(max_length=100),
@@ -77,7 +79,7 @@ class IngestRequestSerializer(serializers.Serializer):
         help_text="arXiv ids to look up.",
     )
     query = serializers.CharField(
-        max_length=1000,
+        max_length=limits.MAX_QUERY_LENGTH,
         required=False,
         help_text='An arXiv API search query, e.g. cat:cs.SE AND abs:"large language model".',
     )
@@ -90,8 +92,10 @@ class IngestRequestSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         """Build the run's spec (`spec` in validated_data): the one place it is validated."""
-        if ("arxiv_ids" in attrs) == ("query" in attrs):
+        if "arxiv_ids" in attrs and "query" in attrs:
             raise serializers.ValidationError("Give either arxiv_ids or query, not both.")
+        if "arxiv_ids" not in attrs and "query" not in attrs:
+            raise serializers.ValidationError("Give arxiv_ids or a query.")
         try:
             if "query" in attrs:
                 spec: RunSpec = ArxivQuerySpec(query=attrs["query"], max=attrs["max_results"])

@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api.fields import FieldSelectionMixin
-from apps.core.api.permissions import IsCurator
+from apps.core.api.permissions import IsCurator, acting_user
 from apps.ingestion.api.filtersets import IngestRunFilterSet
 from apps.ingestion.api.serializers import (
     HarvestSourceSerializer,
@@ -92,7 +92,7 @@ class HarvestSourceViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["post"])
     def run(self, request: Request, pk: str | None = None) -> Response:
-        run = harvest_source_run(source=self.get_object(), requested_by=request.user)
+        run = harvest_source_run(source=self.get_object(), requested_by=acting_user(request))
         if run is None:
             raise Conflict("A harvest of this source is already pending or running.")
         return _accepted(self, run)
@@ -117,7 +117,9 @@ class IngestView(generics.GenericAPIView):
     def post(self, request: Request) -> Response:
         payload = IngestRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        run = ingest_run_start(spec=payload.validated_data["spec"], requested_by=request.user)
+        run = ingest_run_start(
+            spec=payload.validated_data["spec"], requested_by=acting_user(request)
+        )
         return _accepted(self, run)
 
 
@@ -146,7 +148,7 @@ class RefreshView(generics.GenericAPIView):
         payload.is_valid(raise_exception=True)
         papers = payload.validated_data["papers"]
         if payload.validated_data["source"] == "openalex":
-            run = openalex_enrich_start(paper_ids=papers, requested_by=request.user)
+            run = openalex_enrich_start(paper_ids=papers, requested_by=acting_user(request))
         else:
-            run, _ = arxiv_refresh_start(paper_ids=papers, requested_by=request.user)
+            run, _ = arxiv_refresh_start(paper_ids=papers, requested_by=acting_user(request))
         return _accepted(self, run)

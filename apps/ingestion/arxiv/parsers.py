@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import fromstring as defused_fromstring
+from django.conf import settings
 
 from apps.ingestion.arxiv.errors import (
     ArxivApiError,
@@ -93,22 +94,90 @@ def parse_xml(content: bytes) -> ET.Element:
             f"refused XML with a DTD or entity declarations ({type(error).__name__})"
         ) from error
     except ET.ParseError as error:
-        snippet = content[:60].decode("utf-8", "replace")
+        if _looks_binary(content):
+            raise GarbledResponseError(
+                f"binary data ({len(content):,} bytes), not XML: neither an Atom feed nor an "
+                "OAI-PMH response"
+            ) from error
+        snippet = "".join(
+            ch if ch.isprintable() else " " for ch in content[:60].decode("utf-8", "replace")
+        )
         raise GarbledResponseError(
             f"malformed or truncated XML ({error}); the response began {snippet!r}"
         ) from error
 
 
+def _looks_binary(content: bytes) -> bool:
+    """NUL bytes, or mostly bytes no text has: a PNG, a gzip file, a PDF (never echoed)."""
+    head = content[:8192]
+    if b"\x00" in head:
+        return True
+    text = head.decode("utf-8", "replace")
+    odd = sum(1 for ch in text if ch == "\ufffd" or (not ch.isprintable() and ch not in "\r\n\t"))
+    return odd > len(text) // 10
+
+
+def cut_oversized_entries(
+    content: bytes, tag: bytes, max_bytes: int | None = None
+) -> tuple[bytes, list[EntryError]]:
+    """Take out of `content` every `<tag>…</tag>` element over `max_bytes`
+    (ARXIV_MAX_ENTRY_BYTES), each reported as an EntryError, before any XML is built.
+
+    A parsed element costs many times its bytes (the tree, then the record's strings), so
+    a single 50 MB entry would need most of a gigabyte; cut out first, it costs a scan and
+    fails alone while the rest of the page lands. Tags only appear unescaped as markup, so
+    a plain byte search finds the elements.
+    """
+    limit = settings.ARXIV_MAX_ENTRY_BYTES if max_bytes is None else max_bytes
+    opening, closing = b"<" + tag, b"</" + tag + b">"
+    kept: list[bytes] = []
+    errors: list[EntryError] = []
+    position = start = 0
+    while (start := content.find(opening, position)) != -1:
+        after = content[start + len(opening) : start + len(opening) + 1]
+        end = content.find(closing, start)
+        if after not in (b">", b" ", b"\n", b"\r", b"\t") or end == -1:
+            break  # not this element, or unclosed: the XML parser will say what is wrong
+        end += len(closing)
+        if end - start > limit:
+            kept.append(content[position:start])
+            errors.append(EntryError(_label_of(content[start : start + 4096], tag), (
+                f"the entry is {end - start:,} bytes; the limit is {limit:,} bytes "
+                "(ARXIV_MAX_ENTRY_BYTES)"
+            )))  # fmt: skip
+            position = end
+        else:
+            kept.append(content[position:end])
+            position = end
+    if not errors:
+        return content, []
+    kept.append(content[position:])
+    return b"".join(kept), errors
+
+
+def _label_of(head: bytes, tag: bytes) -> str:
+    """The entry's id (Atom `<id>`, OAI `<identifier>`) from its first bytes, if it is there."""
+    name = b"id" if tag == b"entry" else b"identifier"
+    match = re.search(rb"<" + name + rb">\s*([^<]{1,200}?)\s*</" + name + rb">", head)
+    return match.group(1).decode("utf-8", "replace") if match else f"an oversized <{tag.decode()}>"
+
+
 def detect_and_parse(content: bytes) -> AtomPage | OaiPage:
     """Parse a saved response of either kind, recognised by its root element."""
+    content, cut = cut_oversized_entries(content, b"entry")
+    content, cut_records = cut_oversized_entries(content, b"record")
     root = parse_xml(content)
+    page: AtomPage | OaiPage
     if root.tag == f"{ATOM}feed":
-        return _atom_from_root(root)
-    if root.tag == f"{OAI}OAI-PMH":
-        return _oai_from_root(root)
-    raise ArxivResponseError(
-        f"not an arXiv Atom feed or OAI-PMH response (root element {root.tag!r})"
-    )
+        page = _atom_from_root(root)
+    elif root.tag == f"{OAI}OAI-PMH":
+        page = _oai_from_root(root)
+    else:
+        raise ArxivResponseError(
+            f"not an arXiv Atom feed or OAI-PMH response (root element {root.tag!r})"
+        )
+    page.errors[:0] = cut + cut_records
+    return page
 
 
 # --- Atom (query API) ------------------------------------------------------------------
@@ -116,10 +185,13 @@ def detect_and_parse(content: bytes) -> AtomPage | OaiPage:
 
 def parse_atom(content: bytes) -> AtomPage:
     """Parse one query API page; raise ArxivApiError on arXiv's error feed."""
+    content, cut = cut_oversized_entries(content, b"entry")
     root = parse_xml(content)
     if root.tag != f"{ATOM}feed":
         raise GarbledResponseError(f"expected an Atom feed, got root element {root.tag!r}")
-    return _atom_from_root(root)
+    page = _atom_from_root(root)
+    page.errors[:0] = cut
+    return page
 
 
 def _atom_from_root(root: ET.Element) -> AtomPage:
@@ -193,10 +265,13 @@ def _atom_record(entry: ET.Element) -> PaperRecord:
 
 def parse_oai(content: bytes) -> OaiPage:
     """Parse one OAI-PMH page; raise ArxivApiError on an `<error>` (noRecordsMatch: empty)."""
+    content, cut = cut_oversized_entries(content, b"record")
     root = parse_xml(content)
     if root.tag != f"{OAI}OAI-PMH":
         raise GarbledResponseError(f"expected an OAI-PMH response, got root element {root.tag!r}")
-    return _oai_from_root(root)
+    page = _oai_from_root(root)
+    page.errors[:0] = cut
+    return page
 
 
 def _oai_from_root(root: ET.Element) -> OaiPage:

@@ -117,7 +117,7 @@ def read_bibtex_bytes(data: bytes, *, max_bytes: int) -> str:
         raise BibtexTooLargeError(too_large_message(len(data), max_bytes))
     if not data.strip():
         raise BibtexInputError("The file is empty.")
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:65536]):
         raise BibtexInputError(
             "The file is not UTF-8 but UTF-16. Save it as UTF-8 and upload it again."
         )
@@ -143,17 +143,26 @@ def check_bibtex_text(text: str) -> None:
         raise BibtexInputError("No BibTeX entries found: entries start with @type{key, …}.")
 
 
+def _looks_utf16(head: bytes) -> bool:
+    """UTF-16 without a byte-order mark: text in it (ASCII mostly, as BibTeX is) puts a NUL
+    byte beside nearly every character, all at even or all at odd offsets."""
+    pairs = len(head) // 2
+    if pairs < 4:
+        return False
+    for zero_at in (0, 1):
+        zeros = head[zero_at::2][:pairs].count(0)
+        others = head[1 - zero_at :: 2][:pairs]
+        if zeros >= 0.9 * pairs and others.count(0) <= 0.1 * pairs:
+            return True
+    return False
+
+
 def too_large_message(size: int, max_bytes: int) -> str:
+    """Sizes in bytes: near the limit, "5.0 MB; the limit is 5.0 MB" says nothing."""
     return (
-        f"The file is {_size(size)}; the limit is {_size(max_bytes)} "
+        f"The file is {size:,} bytes; the limit is {max_bytes:,} bytes "
         "(BIBTEX_MAX_BYTES). Split it, or raise the limit."
     )
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / 1024 / 1024:.1f} MB"
-    return f"{n / 1024:.0f} KB" if n >= 10 * 1024 else f"{n} bytes"
 
 
 def parse_bibtex(text: str, *, ignore_keywords: Collection[str] = ()) -> ParsedFile:

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from apps.core.filters import MultipleFilter
 from apps.core.text import fold
+from apps.papers.filtersets import IntegerFilter
 from apps.papers.models import Author, Placement
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
@@ -29,7 +30,7 @@ class AuthorFilterSet(django_filters.FilterSet):
 
 
 class PlacementFilterSet(django_filters.FilterSet):
-    paper = django_filters.NumberFilter(field_name="paper_id", min_value=1, label="Paper id")
+    paper = IntegerFilter(field_name="paper_id", min_value=1, label="Paper id")
     phase = MultipleFilter(
         field_name="phase__slug",
         to_field_name="slug",

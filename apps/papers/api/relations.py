@@ -62,7 +62,7 @@ def attach_relations(
         ):
             codes[paper_id].append(code)
         for paper in papers:
-            paper.category_codes = codes.get(paper.pk, [])
+            paper.category_codes = codes.get(paper.pk, [])  # type: ignore[attr-defined]  # read by PaperSerializer
     if citations:
         _attach_citations(papers, ids, user, request)
 
@@ -115,7 +115,7 @@ def _attach_authors(papers: Sequence[Paper], ids: list[int], request: object | N
             {"id": author_id, "name": name, "affiliation": affiliation, "url": url(author_id)}
         )
     for paper in papers:
-        paper.author_rows = rows.get(paper.pk, [])
+        paper.author_rows = rows.get(paper.pk, [])  # type: ignore[attr-defined]  # read by PaperSerializer
 
 
 def _attach_placements(
@@ -162,4 +162,4 @@ def _attach_placements(
             }
         )
     for paper in papers:
-        paper.placement_rows = rows.get(paper.pk, [])
+        paper.placement_rows = rows.get(paper.pk, [])  # type: ignore[attr-defined]  # read by PaperSerializer

@@ -2,11 +2,14 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer, UrlTemplate
+from apps.core.api.strict import IntegerPrimaryKeyRelatedField, RefuseUnknownFieldsMixin
+from apps.papers import limits
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Paper, Placement
 from apps.papers.services.upsert import TEXT_LIMITS
@@ -65,7 +68,7 @@ class AttachedField(serializers.Field):
     """Rows `apps.papers.api.relations.attach_relations` put on the paper, already in their
     final shape (the schema comes from `extend_schema_field` on each use)."""
 
-    def __init__(self, attribute: str, **kwargs: object) -> None:
+    def __init__(self, attribute: str, **kwargs: Any) -> None:
         self.attribute = attribute
         kwargs.update(read_only=True, source="*")
         super().__init__(**kwargs)
@@ -162,7 +165,7 @@ class PaperSerializer(SelectableFieldsSerializer):
     status = serializers.ChoiceField(choices=Paper.Status.choices, read_only=True)
     status_reason = serializers.CharField(read_only=True)
     included_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    source = serializers.ChoiceField(choices=Paper.Source.choices, read_only=True)
+    source = serializers.ChoiceField(choices=Paper.Source.choices, read_only=True)  # type: ignore[assignment]  # named like Field.source
     curator_edited_fields = serializers.ListField(child=serializers.CharField(), read_only=True)
     relevance = serializers.SerializerMethodField(
         help_text="How well the paper matches `q` (higher is better); null without `q`."
@@ -211,7 +214,7 @@ _PAPER_GETTERS: dict[str, Callable[[Paper, UrlTemplate], object]] = {
     "id": lambda p, url: p.pk,
     "url": lambda p, url: url(p.pk),
     "title": lambda p, url: p.title,
-    "authors": lambda p, url: p.author_rows,
+    "authors": lambda p, url: p.author_rows,  # type: ignore[attr-defined]  # attach_relations
     "abstract": lambda p, url: p.abstract,
     "year": lambda p, url: p.year,
     "published_at": lambda p, url: _iso(p.published_at),
@@ -226,7 +229,7 @@ _PAPER_GETTERS: dict[str, Callable[[Paper, UrlTemplate], object]] = {
     "doi_url": lambda p, url: p.doi_url,
     "pdf_url": lambda p, url: p.arxiv_pdf_url,
     "primary_category": lambda p, url: p.primary_category,
-    "categories": lambda p, url: p.category_codes,
+    "categories": lambda p, url: p.category_codes,  # type: ignore[attr-defined]
     "venue": lambda p, url: p.venue,
     "kind": lambda p, url: p.kind,
     "code_url": lambda p, url: p.code_url,
@@ -245,7 +248,7 @@ _PAPER_GETTERS: dict[str, Callable[[Paper, UrlTemplate], object]] = {
     "bibtex_key": lambda p, url: p.bibtex_key,
     "bibtex_type": lambda p, url: p.bibtex_type,
     "bibtex_fields": lambda p, url: {str(k): str(v) for k, v in p.bibtex_fields.items()},
-    "placements": lambda p, url: p.placement_rows,
+    "placements": lambda p, url: p.placement_rows,  # type: ignore[attr-defined]
     "status": lambda p, url: p.status,
     "status_reason": lambda p, url: p.status_reason,
     "included_at": lambda p, url: _iso(p.included_at),
@@ -277,30 +280,40 @@ class AuthorDetailSerializer(AuthorSerializer):
 
 
 def _limit(name: str, default: int = 2000) -> int:
-    return TEXT_LIMITS.get(name, default)
+    return TEXT_LIMITS.get(name) or default
 
 
-class PaperWriteSerializer(serializers.Serializer):
+class PaperWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """What a curator sends to add or edit a paper."""
 
+    answer_serializer = PaperSerializer
+
     arxiv_id = serializers.CharField(
-        required=False, allow_null=True, max_length=100, help_text="Any spelling; kept versionless."
+        required=False,
+        allow_null=True,
+        allow_blank=True,  # empty, like null: no arXiv id (a form sends "" for an empty field)
+        max_length=100,
+        help_text="Any spelling; kept versionless.",
     )
     doi = serializers.CharField(
-        required=False, allow_null=True, max_length=300, help_text="With or without resolver."
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=300,
+        help_text="With or without resolver.",
     )
-    title = serializers.CharField(max_length=2000)
-    abstract = serializers.CharField(required=False, allow_blank=True, max_length=50_000)
+    title = serializers.CharField(max_length=limits.TITLE)
+    abstract = serializers.CharField(required=False, allow_blank=True, max_length=limits.ABSTRACT)
     authors = serializers.ListField(
         child=serializers.CharField(max_length=300),
         required=False,
-        max_length=1000,
+        max_length=limits.AUTHORS,
         help_text="Author names in order; replaces the list.",
     )
     categories = serializers.ListField(
         child=serializers.CharField(max_length=40),
         required=False,
-        max_length=50,
+        max_length=limits.CATEGORIES,
         help_text="Category codes such as cs.SE; replaces the list.",
     )
     published_at = serializers.DateTimeField(required=False, allow_null=True)
@@ -309,9 +322,11 @@ class PaperWriteSerializer(serializers.Serializer):
     primary_category = serializers.CharField(
         required=False, allow_blank=True, max_length=_limit("primary_category")
     )
-    journal_ref = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    journal_ref = serializers.CharField(
+        required=False, allow_blank=True, max_length=limits.JOURNAL_REF
+    )
     venue = serializers.CharField(required=False, allow_blank=True, max_length=_limit("venue"))
-    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=limits.COMMENT)
     license = serializers.CharField(required=False, allow_blank=True, max_length=_limit("license"))
     bibtex_key = serializers.CharField(
         required=False, allow_blank=True, max_length=_limit("bibtex_key")
@@ -327,7 +342,7 @@ class PaperWriteSerializer(serializers.Serializer):
     status_reason = serializers.CharField(
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=limits.STATUS_REASON,
         help_text="Why the paper is excluded (needed with status=excluded).",
     )
 
@@ -371,10 +386,11 @@ class PaperWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class PlacementWriteSerializer(serializers.Serializer):
+class PlacementWriteSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """What a curator sends to place a paper (one target: phase, challenge or direction)."""
 
-    paper = serializers.PrimaryKeyRelatedField(queryset=Paper.objects.all())
+    answer_serializer = PlacementSerializer
+    paper = IntegerPrimaryKeyRelatedField(queryset=Paper.objects.all())
     phase = serializers.SlugRelatedField(
         slug_field="slug", queryset=Phase.objects.all(), required=False, allow_null=True
     )
@@ -401,7 +417,8 @@ class PlacementWriteSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"non_field_errors": ["Name exactly one of phase, challenge or direction."]}
             )
-        if editing and "paper" in attrs and attrs["paper"].pk != self.instance.paper_id:
+        placed = self.instance
+        if placed is not None and "paper" in attrs and attrs["paper"].pk != placed.paper_id:
             raise serializers.ValidationError(
                 {"paper": ["A placement stays with its paper; place the other paper instead."]}
             )
@@ -414,5 +431,5 @@ class PlacementWriteSerializer(serializers.Serializer):
         return attrs
 
 
-class ReviewSerializer(serializers.Serializer):
+class ReviewSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """Nothing to send: the URL says accept or reject."""

@@ -34,6 +34,7 @@ from apps.core.bulk import insert_rows
 from apps.core.fields import FoldedKeyField
 from apps.core.history import history_snapshot
 from apps.core.text import collapse_whitespace, fold
+from apps.papers import limits
 from apps.papers.bibtex import generated_key, keys_taken, unique_key
 from apps.papers.identifiers import is_arxiv_doi, normalize_doi, parse_arxiv_id
 from apps.papers.models import Author, Authorship, Category, Paper
@@ -79,6 +80,13 @@ def _max_length(model: type[models.Model], name: str) -> int:
 TEXT_LIMITS = {
     name: _max_length(Paper, name)
     for name in ("venue", "code_url", "license", "primary_category", "bibtex_key", "bibtex_type")
+}
+# The long texts, checked after whitespace is collapsed (apps/papers/limits.py).
+LONG_TEXT_LIMITS = {
+    "title": limits.TITLE,
+    "abstract": limits.ABSTRACT,
+    "journal_ref": limits.JOURNAL_REF,
+    "comment": limits.COMMENT,
 }
 AUTHOR_NAME_LIMIT = _max_length(Author, "name")
 AFFILIATION_LIMIT = _max_length(Authorship, "affiliation")
@@ -185,6 +193,13 @@ def _clean(record: PaperRecord) -> PaperRecord:
         if len(value) > limit:
             raise RecordError(f"{name} longer than {limit} characters")
         setattr(record, name, value)
+    for name, limit in LONG_TEXT_LIMITS.items():
+        _check_size(name, len(getattr(record, name)), limit, "characters")
+    _check_size("authors", len(record.authors), limits.AUTHORS, "authors")
+    _check_size("categories", len(record.categories), limits.CATEGORIES, "categories")
+    _check_size("other BibTeX fields", len(record.bibtex_fields), limits.BIBTEX_FIELDS, "fields")
+    for key, value in record.bibtex_fields.items():
+        _check_size(f"BibTeX field {key[:40]}", len(str(value)), limits.BIBTEX_FIELD, "characters")
     authors = []
     for author in record.authors:
         name = collapse_whitespace(author.name)
@@ -205,6 +220,11 @@ def _clean(record: PaperRecord) -> PaperRecord:
             categories.append(code)
     record.categories = categories
     return record
+
+
+def _check_size(name: str, size: int, limit: int | None, unit: str) -> None:
+    if limit is not None and size > limit:
+        raise RecordError(f"{name}: {size:,} {unit}; the limit is {limit:,} {unit}")
 
 
 @dataclass(slots=True, eq=False)

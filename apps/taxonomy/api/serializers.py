@@ -1,5 +1,6 @@
 """Phases, challenges and research directions as the API shows and takes them."""
 
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -8,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
+from apps.core.api.strict import RefuseUnknownFieldsMixin
 from apps.papers.selectors import taxonomy_paper_counts
 from apps.taxonomy.models import Challenge, Phase, Provenance, ResearchDirection, StatusTopic
 
@@ -21,7 +23,8 @@ COUNTS_CACHE_KEY = "api:taxonomy-paper-counts"
 def cached_paper_counts() -> dict[str, dict[int, int]]:
     """`taxonomy_paper_counts()`, computed at most once a minute (the cache is shared by
     every web process in production)."""
-    return cache.get_or_set(COUNTS_CACHE_KEY, taxonomy_paper_counts, COUNTS_MAX_AGE)
+    counts = cache.get_or_set(COUNTS_CACHE_KEY, taxonomy_paper_counts, COUNTS_MAX_AGE)
+    return cast("dict[str, dict[int, int]]", counts)
 
 
 @extend_schema_field(
@@ -30,7 +33,7 @@ def cached_paper_counts() -> dict[str, dict[int, int]]:
 class PaperCountField(serializers.Field):
     """A taxonomy item's count of included papers, from one set of counts per answer."""
 
-    def __init__(self, level: str, **kwargs: object) -> None:
+    def __init__(self, level: str, **kwargs: Any) -> None:
         self.level = level
         kwargs.update(read_only=True, source="*")
         super().__init__(**kwargs)
@@ -38,7 +41,7 @@ class PaperCountField(serializers.Field):
     def to_representation(self, item: Phase | Challenge | ResearchDirection) -> int:
         counts = self.context.get("paper_counts")
         if counts is None:  # once per answer: the context is shared by every row in it
-            counts = self.context["paper_counts"] = cached_paper_counts()
+            counts = cast(dict, self.context)["paper_counts"] = cached_paper_counts()
         return counts[self.level].get(item.pk, 0)
 
 
@@ -187,8 +190,10 @@ class KeywordsField(serializers.ListField):
     max_length = 50
 
 
-class PhaseWriteSerializer(serializers.ModelSerializer):
+class PhaseWriteSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """What a curator sends to add or edit a phase."""
+
+    answer_serializer = PhaseSerializer
 
     order = serializers.IntegerField(min_value=1, max_value=32767)
     keywords = KeywordsField(required=False)
@@ -198,8 +203,10 @@ class PhaseWriteSerializer(serializers.ModelSerializer):
         fields = ("slug", "order", "name", "summary", "description", "keywords")
 
 
-class ChallengeWriteSerializer(serializers.ModelSerializer):
+class ChallengeWriteSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """What a curator sends to add or edit a challenge (its phase by slug)."""
+
+    answer_serializer = ChallengeSerializer
 
     phase = serializers.SlugRelatedField(slug_field="slug", queryset=Phase.objects.all())
     provenance = serializers.ChoiceField(choices=Provenance.choices, default=Provenance.CURATED)
@@ -220,8 +227,10 @@ class ChallengeWriteSerializer(serializers.ModelSerializer):
         )
 
 
-class DirectionWriteSerializer(serializers.ModelSerializer):
+class DirectionWriteSerializer(RefuseUnknownFieldsMixin, serializers.ModelSerializer):
     """What a curator sends to add or edit a direction (phase and challenges by slug)."""
+
+    answer_serializer = DirectionSerializer
 
     phase = serializers.SlugRelatedField(slug_field="slug", queryset=Phase.objects.all())
     challenges = serializers.SlugRelatedField(
@@ -252,6 +261,11 @@ class DirectionWriteSerializer(serializers.ModelSerializer):
         elsewhere = [c.slug for c in challenges or () if c.phase_id != getattr(phase, "pk", None)]
         if elsewhere:
             raise serializers.ValidationError(
-                {"challenges": [f"Not challenges of phase {phase.slug}: {', '.join(elsewhere)}."]}
+                {
+                    "challenges": [
+                        f"Not challenges of phase {getattr(phase, 'slug', '?')}: "
+                        f"{', '.join(elsewhere)}."
+                    ]
+                }
             )
         return attrs

@@ -8,6 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.api.fields import FieldSelectionMixin, ReadWriteSerializersMixin
+from apps.core.api.permissions import acting_user
 from apps.papers.services import taxonomy_item_edit
 from apps.taxonomy.api.filtersets import ChallengeFilterSet, DirectionFilterSet
 from apps.taxonomy.api.serializers import (
@@ -58,7 +59,7 @@ class TaxonomyViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.M
         )
         payload.is_valid(raise_exception=True)
         item = taxonomy_item_create(
-            model=self.queryset.model, data=payload.validated_data, actor=request.user
+            model=self.get_queryset().model, data=payload.validated_data, actor=acting_user(request)
         )
         return self._answer(item, status.HTTP_201_CREATED)
 
@@ -67,15 +68,17 @@ class TaxonomyViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.M
         payload = self.write_serializer_class(
             item,
             data=request.data,
-            partial=kwargs.get("partial", False),
+            partial=bool(kwargs.get("partial", False)),
             context=self.get_serializer_context(),
         )
         payload.is_valid(raise_exception=True)
-        item = taxonomy_item_edit(item=item, data=payload.validated_data, actor=request.user)
+        item = taxonomy_item_edit(
+            item=item, data=payload.validated_data, actor=acting_user(request)
+        )
         return self._answer(item, status.HTTP_200_OK)
 
     def destroy(self, request: Request, *args: object, **kwargs: object) -> Response:
-        taxonomy_item_delete(item=self.get_object(), actor=request.user)
+        taxonomy_item_delete(item=self.get_object(), actor=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

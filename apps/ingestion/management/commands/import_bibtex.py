@@ -13,6 +13,7 @@ from apps.ingestion.bibtex.parser import (
     too_large_message,
 )
 from apps.ingestion.bibtex.services import bibtex_import
+from apps.ingestion.management.outcome import finish
 
 
 class Command(BaseCommand):
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         "Import a BibTeX file (or - for standard input) into the inbox, in one transaction. "
         "Lists every failed entry with its line, key and reason, and ends with one line "
         "created=N updated=N unchanged=N failed=N counting every entry block once. "
-        "--dry-run shows exactly that and writes nothing. A second import changes nothing."
+        "--dry-run shows exactly that and writes nothing. A second import changes nothing. "
+        "Exits 0 when every entry landed, 3 when some failed, 1 when all failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -65,4 +67,6 @@ class Command(BaseCommand):
                 )
         if dry_run:
             self.stdout.write("dry run: nothing was written")
-        self.stdout.write(report.summary())
+        counts = report.counts
+        landed = counts.get("created", 0) + counts.get("updated", 0) + counts.get("unchanged", 0)
+        finish(self, summary=report.summary(), failed=counts.get("failed", 0), landed=landed)

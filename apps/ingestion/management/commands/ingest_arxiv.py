@@ -6,6 +6,7 @@ from typing import TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.ingestion.management.outcome import finish
 from apps.ingestion.management.progress import run_with_progress
 from apps.ingestion.models import IngestRun
 from apps.ingestion.services import ingest_run_open
@@ -23,7 +24,8 @@ from apps.ingestion.specs import (
 class Command(BaseCommand):
     help = (
         "Ingest arXiv metadata: --id ID… | --query Q [--max N] | --oai-set SET [--from DATE] | "
-        "--from-file FILE. Idempotent; ends with created=N updated=N unchanged=N failed=N."
+        "--from-file FILE. Idempotent; ends with created=N updated=N unchanged=N failed=N. "
+        "Exits 0 when every record landed, 3 when some failed, 1 when all failed."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -52,12 +54,15 @@ class Command(BaseCommand):
             raise CommandError(error.message) from error
         run = ingest_run_open(spec=spec)
         run = run_with_progress(run, cast(TextIO, self.stderr._out))
-        self.stdout.write(
+        summary = (
             f"created={run.created} updated={run.updated} unchanged={run.unchanged} "
             f"failed={run.failed}"
         )
         if run.status == IngestRun.Status.FAILED:
+            self.stdout.write(summary)
             raise CommandError(f"ingest run #{run.pk} failed: {run.message}")
+        landed = run.created + run.updated + run.unchanged
+        finish(self, summary=summary, failed=run.failed, landed=landed)
 
     def _spec(self, options: dict) -> RunSpec:
         if options["ids"]:
