@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from apps.core.api.views import api_not_found
 from apps.ingestion.api.bibtex import BibtexImportViewSet
 from apps.ingestion.api.views import HarvestSourceViewSet, IngestRunViewSet, IngestView
+from apps.listings.api.views import ListingViewSet, PrismaView
 from apps.papers.api.views import AuthorViewSet, PaperViewSet, PlacementViewSet, StatsView
 from apps.taxonomy.api.views import ChallengeViewSet, DirectionViewSet, PhaseViewSet
 
@@ -16,7 +17,7 @@ class Router(DefaultRouter):
     """DefaultRouter whose root view also lists the endpoints that are not viewsets."""
 
     include_format_suffixes = False  # formats are chosen with ?format= or Accept
-    extra_endpoints = {"stats": "stats", "ingest": "ingest"}
+    extra_endpoints = {"stats": "stats", "ingest": "ingest", "prisma": "prisma"}
 
     def get_api_root_view(self, api_urls=None):  # type: ignore[no-untyped-def]
         view = super().get_api_root_view(api_urls)
@@ -34,10 +35,12 @@ router.register("authors", AuthorViewSet, basename="author")
 router.register("ingest-runs", IngestRunViewSet, basename="ingestrun")
 router.register("harvest-sources", HarvestSourceViewSet, basename="harvestsource")
 router.register("bibtex-imports", BibtexImportViewSet, basename="bibtex-import")
+router.register("listings", ListingViewSet, basename="listing")
 
 urlpatterns = [
     path("stats/", StatsView.as_view(), name="stats"),
     path("ingest/", IngestView.as_view(), name="ingest"),
+    path("prisma/", PrismaView.as_view(), name="prisma"),
     *router.urls,
     re_path(r"^.*$", api_not_found),
 ]

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.taxonomy",
     "apps.papers",
     "apps.ingestion",
+    "apps.listings",
 ]
 
 MIDDLEWARE = [

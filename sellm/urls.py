@@ -21,5 +21,6 @@ urlpatterns += [
     path("", include("apps.core.urls")),
     path("", include("apps.taxonomy.urls")),
     path("", include("apps.papers.urls")),
+    path("", include("apps.listings.urls")),
 ]
 handler404 = "apps.core.views.page_not_found"
