@@ -36,12 +36,12 @@ IDENTIFYING_RUNS = (
     (IngestRun.Kind.SAVED_RESPONSE, "Saved arXiv responses", Paper.Source.ARXIV),
     (IngestRun.Kind.BIBTEX, "BibTeX imports", Paper.Source.BIBTEX),
 )
-# Papers that entered without a recorded run, by their source.
+# Papers that entered without a recorded run, by their source: (key, label).
 OUTSIDE_RUNS = {
-    Paper.Source.ARXIV: "arXiv papers added without a recorded run",
-    Paper.Source.BIBTEX: "BibTeX imports from the command line",
-    Paper.Source.MANUAL: "Entered by hand",
-    Paper.Source.SEED: "Survey seed",
+    Paper.Source.ARXIV: ("arxiv_without_run", "arXiv papers added without a recorded run"),
+    Paper.Source.BIBTEX: ("bibtex_command", "BibTeX imports from the command line"),
+    Paper.Source.MANUAL: ("manual", "Entered by hand"),
+    Paper.Source.SEED: ("seed", "Survey seed"),
 }
 SOURCE_LABELS = dict(Paper.Source.choices)
 REASONS_SHOWN = 8
@@ -75,15 +75,15 @@ def prisma_flow(*, phase: Phase | None = None) -> dict:
     for kind, label, paper_source in IDENTIFYING_RUNS:
         row = runs.get(kind)
         if row and row["seen"]:
-            sources.append({"key": kind, "label": label, "records": row["seen"]})
+            sources.append({"key": str(kind), "label": label, "records": row["seen"]})
         created_by_runs[paper_source] = created_by_runs.get(paper_source, 0) + (
             row["created"] if row else 0
         )
-    for paper_source, label in OUTSIDE_RUNS.items():
+    for paper_source, (key, label) in OUTSIDE_RUNS.items():
         entered = current.get(paper_source, 0) + deleted.get(paper_source, 0)
         outside = entered - created_by_runs.get(paper_source, 0)
         if outside > 0:  # (below 0, runs counted papers no record explains: "unaccounted")
-            sources.append({"key": str(paper_source), "label": label, "records": outside})
+            sources.append({"key": key, "label": label, "records": outside})
     duplicates = sum(row["merged"] or 0 for row in runs.values())
     unreadable = sum(row["failed"] or 0 for row in runs.values())
     return _flow(

@@ -93,7 +93,7 @@ def filter_messages(filterset: PaperFilterSet) -> list[str]:
 def listing_freeze(
     *,
     title: str,
-    query: str,
+    query: str = "",
     description: str = "",
     actor: AbstractBaseUser | AnonymousUser | None = None,
 ) -> Listing:
@@ -104,6 +104,11 @@ def listing_freeze(
     of that series. Not idempotent by design: every call is a new freeze (a new version).
     Raises ApplicationError for a missing title, a bad query or too many papers.
     """
+    for name, value in (("title", title), ("description", description), ("query", query)):
+        if "\x00" in (value or ""):
+            raise ApplicationError(
+                f"The {name} contains a NUL character.", extra={name: ["No NUL characters."]}
+            )
     title = " ".join((title or "").split())
     if not title:
         raise ApplicationError("A listing needs a title.", extra={"title": ["Give a title."]})

@@ -55,11 +55,21 @@ class FilteredPapers:
         )
 
 
+class InclusionAtomFeed(Atom1Feed):
+    """Atom whose feed-level date (and so Last-Modified) is the newest *inclusion*: entries
+    carry the papers' own dates, and an old paper included today must still make the feed
+    newer for readers that ask If-Modified-Since."""
+
+    def latest_post_date(self) -> datetime:
+        dates = [item["included_at"] for item in self.items if item.get("included_at")]
+        return max(dates) if dates else super().latest_post_date()
+
+
 class NewPapersFeed(Feed):
     """Newly included papers, newest first; with the paper list's filters or search in the
     query string, the newest papers of that list."""
 
-    feed_type = Atom1Feed
+    feed_type = InclusionAtomFeed
 
     def __call__(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         if not kwargs:  # the feed of any list: a bad filter is a 400 that says which
@@ -132,6 +142,9 @@ class NewPapersFeed(Feed):
         # Atom requires an updated date: the latest revision, else the first version, else
         # (a paper without a known date) when it joined sellm.
         return item.revised_at or item.published_at or item.included_at
+
+    def item_extra_kwargs(self, item: Paper) -> dict:
+        return {"included_at": item.included_at}
 
     def item_categories(self, item: Paper) -> list[str]:
         names: list[str] = []
