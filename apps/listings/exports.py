@@ -29,7 +29,7 @@ def cite_key(listing: Listing) -> str:
 
 
 def cite_bibtex(listing: Listing, url: str) -> str:
-    """"Cite this listing": a BibTeX @misc with the URL, the version and the date frozen."""
+    """ "Cite this listing": a BibTeX @misc with the URL, the version and the date frozen."""
     frozen = listing.frozen_at
     day = frozen.date().isoformat()
     papers = f"{listing.paper_count} paper{'s' if listing.paper_count != 1 else ''}"

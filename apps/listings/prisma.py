@@ -12,13 +12,14 @@ Screening: every paper that entered the base (in the inbox, or included directly
 seed); excluded papers grouped by their reason; papers still in the inbox; papers deleted
 since; included papers. So that:
 
-    identified − duplicates − unreadable = screened
-    screened − deleted − excluded − still in inbox = included
+    identified - duplicates - unreadable = screened
+    screened - deleted - excluded - still in inbox = included
 
 Per phase, the flow starts at the papers placed or suggested in the phase: runs do not know
 phases, so duplicates and deletions are shown as not recorded (None), never guessed.
 """
 
+import itertools
 from collections.abc import Iterable
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
@@ -58,7 +59,9 @@ def prisma_flow(*, phase: Phase | None = None) -> dict:
         .order_by()
         .values("kind")
         .annotate(
-            seen=Sum("seen"), created=Sum("created"), merged=Sum("updated") + Sum("unchanged"),
+            seen=Sum("seen"),
+            created=Sum("created"),
+            merged=Sum("updated") + Sum("unchanged"),
             failed=Sum("failed"),
         )
     }
@@ -187,9 +190,7 @@ def _reasons(rows: Iterable[tuple[str, int]]) -> list[dict]:
     shown = [{"reason": text, "papers": n} for text, n in ordered[:REASONS_SHOWN]]
     rest = ordered[REASONS_SHOWN:]
     if rest:
-        shown.append(
-            {"reason": f"Other reasons ({len(rest)})", "papers": sum(n for _, n in rest)}
-        )
+        shown.append({"reason": f"Other reasons ({len(rest)})", "papers": sum(n for _, n in rest)})
     return shown
 
 
@@ -227,7 +228,8 @@ def prisma_diagram(flow: dict) -> dict:
     if "listing" in flow:
         included.append(("In this listing", flow["listing"]["papers"], True))
 
-    boxes, arrows = [], []
+    boxes: list[dict] = []
+    arrows: list[tuple[float, float, float, float]] = []
     top = 16
     row_tops = []
     for left_lines, right_lines, stage in (
@@ -245,7 +247,7 @@ def prisma_diagram(flow: dict) -> dict:
             arrows.append((LEFT_X + BOX_W, mid, RIGHT_X, mid))
         row_tops.append((top, left["height"]))
         top += height + GAP
-    for (upper, upper_h), (lower, _) in zip(row_tops, row_tops[1:], strict=False):
+    for (upper, upper_h), (lower, _) in itertools.pairwise(row_tops):
         x = LEFT_X + BOX_W / 2
         arrows.append((x, upper + upper_h, x, lower))
     return {"width": WIDTH, "height": top - GAP + 16, "boxes": boxes, "arrows": arrows}

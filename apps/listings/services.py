@@ -70,9 +70,7 @@ def listing_query_parse(query: str) -> ListingQuery:
     for name, values in raw.lists():
         if name not in PRESENTATION:
             kept.setlist(name, values)
-    key = "&".join(
-        f"{name}={','.join(values)}" for name, values in parameters.items()
-    )
+    key = "&".join(f"{name}={','.join(values)}" for name, values in parameters.items())
     return ListingQuery(given=kept.urlencode(), parameters=parameters, key=key)
 
 

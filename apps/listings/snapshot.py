@@ -117,7 +117,7 @@ def ris_record(record: dict, key: str) -> dict:
 
 
 def _ris_name(name: str) -> str:
-    """"Xinyi Hou" → "Hou, Xinyi" (RIS wants Last, First); one-word names stay as they are."""
+    """ "Xinyi Hou" → "Hou, Xinyi" (RIS wants Last, First); one-word names stay as they are."""
     if "," in name:
         return name
     parts = name.rsplit(" ", 1)

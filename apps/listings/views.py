@@ -96,9 +96,7 @@ def listing_export_ris(request: HttpRequest, slug: str) -> HttpResponse:
 def listing_export_csl(request: HttpRequest, slug: str) -> HttpResponse:
     listing = get_listing(slug)
     text = listing_csl_json(_entries(listing))
-    return _download(
-        text, "application/vnd.citationstyles.csl+json", f"sellm-{listing.slug}.json"
-    )
+    return _download(text, "application/vnd.citationstyles.csl+json", f"sellm-{listing.slug}.json")
 
 
 @public_page
@@ -162,5 +160,3 @@ def prisma(request: HttpRequest) -> HttpResponse:
         "chosen": chosen,
     }
     return render(request, "listings/prisma.html", context)
-
-

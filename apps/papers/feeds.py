@@ -9,6 +9,7 @@ paper's own dates (first version published, latest revision updated).
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
@@ -98,7 +99,9 @@ class NewPapersFeed(Feed):
     def subtitle(self, obj: FilteredPapers) -> str:
         if obj.filtered:
             return f"Papers of sellm's list {obj.describe()}, newest inclusion first."
-        return "Papers newly included in sellm, the knowledge base of software engineering for LLMs."
+        return (
+            "Papers newly included in sellm, the knowledge base of software engineering for LLMs."
+        )
 
     def link(self, obj: FilteredPapers) -> str:
         url = reverse("papers:list")
@@ -107,7 +110,7 @@ class NewPapersFeed(Feed):
     def papers(self, obj: FilteredPapers) -> QuerySet[Paper]:
         return obj.filterset.qs.order_by()
 
-    def items(self, obj: object = None) -> QuerySet[Paper]:
+    def items(self, obj: Any = None) -> QuerySet[Paper]:
         return (
             self.papers(obj)
             .filter(included_at__isnull=False)
@@ -158,7 +161,7 @@ class NewPapersFeed(Feed):
 class PhaseFeed(NewPapersFeed):
     """Newly included papers placed in one lifecycle phase."""
 
-    def get_object(self, request: HttpRequest, slug: str) -> Phase:
+    def get_object(self, request: HttpRequest, slug: str) -> Phase:  # type: ignore[override]
         phase = Phase.objects.filter(slug=slug).first()
         if phase is None:
             raise Http404(f"There is no lifecycle phase called “{slug}”, so no feed for it.")
@@ -180,7 +183,7 @@ class PhaseFeed(NewPapersFeed):
 class ChallengeFeed(NewPapersFeed):
     """Newly included papers placed in one challenge."""
 
-    def get_object(self, request: HttpRequest, slug: str) -> Challenge:
+    def get_object(self, request: HttpRequest, slug: str) -> Challenge:  # type: ignore[override]
         challenge = Challenge.objects.filter(slug=slug).first()
         if challenge is None:
             raise Http404(f"There is no challenge called “{slug}”, so no feed for it.")

@@ -39,13 +39,20 @@ def test_a_curator_freezes_a_list_with_a_token(curator_api, anon, oracles) -> No
     data = response.json()
     assert response["Location"] == data["url"] == "http://testserver/api/v1/listings/oracles/"
     assert (data["version"], data["paper_count"], data["created_by"]) == (1, 3, "cura")
-    assert [e["record"]["title"] for e in data["entries"]] == [f"Oracle paper {i}" for i in range(3)]
+    assert [e["record"]["title"] for e in data["entries"]] == [
+        f"Oracle paper {i}" for i in range(3)
+    ]
     assert data["parameters"] == {"challenge": ["oracles"], "ordering": ["title"]}
     assert data["cite_bibtex"].startswith("@misc{sellm-oracles,")
     assert data["prisma"]["listing"] == {"papers": 3}
 
-    again = curator_api.post("/api/v1/listings/", {"title": "Oracles", "query": "ordering=title&challenge=oracles"}, format="json")
-    assert again.json()["version"] == 2 and again.json()["previous"] == "oracles"
+    again = curator_api.post(
+        "/api/v1/listings/",
+        {"title": "Oracles", "query": "ordering=title&challenge=oracles"},
+        format="json",
+    )
+    assert again.json()["version"] == 2
+    assert again.json()["previous"] == "oracles"
 
     listed = anon.get("/api/v1/listings/").json()
     assert [row["slug"] for row in listed["results"]] == ["oracles-v2", "oracles"]
@@ -85,13 +92,20 @@ def test_exports_are_the_papers_as_frozen(anon, oracles, curator_user) -> None:
     detail = anon.get(url).json()
 
     frozen = sorted(f"Oracle paper {i}" for i in range(3))
-    assert sorted(e.fields_dict["title"].value for e in bibtexparser.parse_string(bib.content.decode()).entries) == frozen
+    assert (
+        sorted(
+            e.fields_dict["title"].value
+            for e in bibtexparser.parse_string(bib.content.decode()).entries
+        )
+        == frozen
+    )
     assert sorted(r["title"] for r in rispy.loads(ris.content.decode())) == frozen
     assert sorted(i["title"] for i in json.loads(csl.content)) == frozen
     assert sorted(e["record"]["title"] for e in detail["entries"]) == frozen
     assert bib["Content-Disposition"] == 'attachment; filename="sellm-oracles.bib"'
     missing = anon.get("/api/v1/listings/nope/", {"format": "bibtex"})
-    assert missing.status_code == 404 and missing["Content-Type"] == "application/json"
+    assert missing.status_code == 404
+    assert missing["Content-Type"] == "application/json"
     assert anon.get(url, {"format": "xml"}).status_code == 404
 
 
@@ -107,7 +121,7 @@ def test_query_counts_do_not_grow_with_listings_or_papers(anon, client) -> None:
     challenge = ChallengeFactory(slug="oracles")
 
     def grow(n: int) -> str:
-        for i in range(n):
+        for _i in range(n):
             PlacementFactory(paper=PaperFactory(authors=3), challenge=challenge)
         listing = None
         for _ in range(n):

@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 
 from apps.core.services import curator_create
 from apps.papers.models import Paper
+from tests.conftest import require_service
 from tests.factories import ChallengeFactory, PaperFactory, PhaseFactory, PlacementFactory
 from tests.papers.test_e2e_browser import CHROMIUM, CHROMIUM_ARGS, Shots, open_page
-from tests.conftest import require_service
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +36,9 @@ def world(live_server) -> World:  # type: ignore[no-untyped-def]
     cache.clear()
     phase = PhaseFactory(slug="testing", name="Testing and evaluation")
     challenge = ChallengeFactory(phase=phase, slug="oracles", name="Test oracles")
-    papers = [PaperFactory(title=title, authors=["Ada Lovelace", "Alan Turing"]) for title in FROZEN]
+    papers = [
+        PaperFactory(title=title, authors=["Ada Lovelace", "Alan Turing"]) for title in FROZEN
+    ]
     for paper in papers:
         PlacementFactory(paper=paper, challenge=challenge)
     waiting = PaperFactory(title="A newer oracle paper", status=Paper.Status.INBOX)
@@ -93,7 +95,9 @@ def exports(page, listing_url: str) -> dict[str, list[str]]:  # type: ignore[no-
     ris = page.request.get(listing_url + "export.ris").text()
     csl = page.request.get(listing_url + "export.json").text()
     return {
-        "bibtex": sorted(e.fields_dict["title"].value for e in bibtexparser.parse_string(bib).entries),
+        "bibtex": sorted(
+            e.fields_dict["title"].value for e in bibtexparser.parse_string(bib).entries
+        ),
         "ris": sorted(r["title"] for r in rispy.loads(ris)),
         "csl": sorted(item["title"] for item in json.loads(csl)),
     }
@@ -110,10 +114,12 @@ def test_a_curator_freezes_a_filtered_list_and_freezes_it_again(browser, world: 
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on(
         "console",
-        lambda m: errors.append(f"{m.text} {m.location['url']}")
-        # the admin's pages link no icon, so the browser asks for /favicon.ico
-        if m.type == "error" and not m.location["url"].endswith("/favicon.ico")
-        else None,
+        lambda m: (
+            errors.append(f"{m.text} {m.location['url']}")
+            # the admin's pages link no icon, so the browser asks for /favicon.ico
+            if m.type == "error" and not m.location["url"].endswith("/favicon.ico")
+            else None
+        ),
     )
     sign_in(page, world.url)
 

@@ -50,7 +50,9 @@ def harvest(capture, **start) -> IngestRun:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def fed_base(arxiv_settings, standin: Standin, django_capture_on_commit_callbacks, curator, tmp_path):  # type: ignore[no-untyped-def]
+def fed_base(
+    arxiv_settings, standin: Standin, django_capture_on_commit_callbacks, curator, tmp_path
+):  # type: ignore[no-untyped-def]
     standin.papers = [
         StandinPaper(f"2401.{i:05d}", f"Testing large language models, study {i}")
         for i in range(1, 7)
@@ -67,8 +69,9 @@ def fed_base(arxiv_settings, standin: Standin, django_capture_on_commit_callback
     oai.refresh_from_db()
     assert (oai.status, oai.created, oai.unchanged + oai.updated) == ("succeeded", 2, 6)
 
-    upload, report = bibtex_import_start(data=UPLOAD, filename="review.bib", actor=curator)
-    assert report is not None and report.summary() == "created=1 updated=1 unchanged=0 failed=1"
+    _upload, report = bibtex_import_start(data=UPLOAD, filename="review.bib", actor=curator)
+    assert report is not None
+    assert report.summary() == "created=1 updated=1 unchanged=0 failed=1"
     path = tmp_path / "cli.bib"
     path.write_text(COMMAND_FILE)
     call_command("import_bibtex", str(path), stdout=io.StringIO())
@@ -83,7 +86,9 @@ def fed_base(arxiv_settings, standin: Standin, django_capture_on_commit_callback
     for paper in included[:2]:
         placement_place(paper=paper, target=phase, actor=curator)
     paper_exclude(papers=[papers["Evaluating code LLMs 1"]], reason="Not about LLMs", actor=curator)
-    paper_exclude(papers=[papers["Evaluating code LLMs 2"]], reason="not  about LLMs", actor=curator)
+    paper_exclude(
+        papers=[papers["Evaluating code LLMs 2"]], reason="not  about LLMs", actor=curator
+    )
     paper_exclude(papers=[manual], reason="Duplicate of a published version", actor=curator)
     paper_delete(paper=papers["Testing large language models, study 6"], actor=curator)
     return {"phase": phase}
@@ -91,8 +96,9 @@ def fed_base(arxiv_settings, standin: Standin, django_capture_on_commit_callback
 
 def check_adds_up(flow: dict) -> None:
     removed = flow["removed_before_screening"]
-    assert flow["identified"]["total"] - removed["duplicates"] - removed["unreadable"] == (
-        flow["screened"]
+    assert (
+        flow["identified"]["total"] - removed["duplicates"] - removed["unreadable"]
+        == (flow["screened"])
     )
     assert (
         flow["screened"] - flow["deleted"] - flow["excluded"]["total"] - flow["inbox"]
@@ -117,16 +123,27 @@ def test_the_figures_add_up_over_a_base_fed_by_real_runs(fed_base) -> None:
         "Entered by hand",
     ]
     assert flow["identified"]["total"] == 25
-    assert flow["removed_before_screening"] == {"duplicates": 6 + 6 + 1, "unreadable": 1, "total": 14}
+    assert flow["removed_before_screening"] == {
+        "duplicates": 6 + 6 + 1,
+        "unreadable": 1,
+        "total": 14,
+    }
     assert flow["screened"] == 11  # 8 arXiv papers, 1 uploaded, 1 from the command line, 1 by hand
-    assert (flow["deleted"], flow["excluded"]["total"], flow["inbox"], flow["included"]) == (1, 3, 3, 4)
+    assert (flow["deleted"], flow["excluded"]["total"], flow["inbox"], flow["included"]) == (
+        1,
+        3,
+        3,
+        4,
+    )
     assert flow["excluded"]["reasons"] == [
         {"reason": "Not about LLMs", "papers": 2},
         {"reason": "Duplicate of a published version", "papers": 1},
     ]
     check_adds_up(flow)
-    # The issue's form: identified − removed before screening (duplicates and unreadable):
-    assert flow["identified"]["total"] - flow["removed_before_screening"]["total"] == flow["screened"]
+    # The issue's form: identified - removed before screening (duplicates and unreadable):
+    assert (
+        flow["identified"]["total"] - flow["removed_before_screening"]["total"] == flow["screened"]
+    )
 
 
 def test_the_page_and_the_api_show_the_same_figures(fed_base, client) -> None:
@@ -138,7 +155,8 @@ def test_the_page_and_the_api_show_the_same_figures(fed_base, client) -> None:
 
     assert page.status_code == api.status_code == 200
     html = page.content.decode()
-    assert "<svg" in html and "<script" not in html.split("<main", 1)[1]
+    assert "<svg" in html
+    assert "<script" not in html.split("<main", 1)[1]
     figures = dict(re.findall(r'data-figure="(\w+)">([^<]+)<', html))
     assert figures["identified"] == str(flow["identified"]["total"])
     assert figures["screened"] == str(flow["screened"])

@@ -43,7 +43,9 @@ def titles(root) -> list[str]:  # type: ignore[no-untyped-def]
 def test_a_filtered_list_and_a_search_each_have_a_feed_of_their_papers(client) -> None:
     phase = PhaseFactory(slug="testing")
     oracles = ChallengeFactory(phase=phase, slug="oracles")
-    PlacementFactory(paper=PaperFactory(title="Metamorphic oracles for LLMs", year=2024), challenge=oracles)
+    PlacementFactory(
+        paper=PaperFactory(title="Metamorphic oracles for LLMs", year=2024), challenge=oracles
+    )
     PlacementFactory(paper=PaperFactory(title="Oracles in 2023", year=2023), challenge=oracles)
     PaperFactory(title="Serving cost of LLMs", year=2024)
     PaperFactory(title="Hidden metamorphic draft", status=Paper.Status.INBOX)
@@ -62,7 +64,8 @@ def test_a_bad_filter_gets_a_clear_400_not_a_feed(client) -> None:
 
     assert response.status_code == 400
     text = response.content.decode()
-    assert "Year" in text and "nope" in text
+    assert "Year" in text
+    assert "nope" in text
 
 
 def test_entries_carry_authors_summary_and_the_papers_own_dates(client) -> None:
@@ -74,7 +77,9 @@ def test_entries_carry_authors_summary_and_the_papers_own_dates(client) -> None:
         published_at=datetime(2021, 3, 4, tzinfo=UTC),
         revised_at=datetime(2022, 5, 6, tzinfo=UTC),
     )
-    noted = PaperFactory(title="Without one", abstract="", published_at=datetime(2020, 1, 2, tzinfo=UTC))
+    noted = PaperFactory(
+        title="Without one", abstract="", published_at=datetime(2020, 1, 2, tzinfo=UTC)
+    )
     PlacementFactory(paper=with_abstract, direction=direction)
     PlacementFactory(paper=noted, direction=direction, evidence="Fuzzes <tools> with LLM inputs.")
     PlacementFactory(paper=PaperFactory(title="Not in the direction"), phase=direction.phase)
@@ -89,7 +94,9 @@ def test_entries_carry_authors_summary_and_the_papers_own_dates(client) -> None:
     assert first.findtext(f"{ATOM}published").startswith("2021-03-04")
     assert first.findtext(f"{ATOM}updated").startswith("2022-05-06")
     # No abstract: the curator's evidence note, escaped.
-    assert entries["Without one"].findtext(f"{ATOM}summary") == "Fuzzes &lt;tools&gt; with LLM inputs."
+    assert (
+        entries["Without one"].findtext(f"{ATOM}summary") == "Fuzzes &lt;tools&gt; with LLM inputs."
+    )
     assert entries["Without one"].findtext(f"{ATOM}published").startswith("2020-01-02")
     assert client.get("/feeds/directions/no-such-direction/").status_code == 404
 
@@ -102,7 +109,10 @@ def test_list_pages_link_their_feed_in_the_head_and_visibly(client) -> None:
     direction_page = client.get("/directions/fuzzing/").content.decode()
 
     head = papers.split("</head>")[0]
-    assert 'type="application/atom+xml" title="sellm: new papers in this list" href="/feeds/papers/?q=anything&amp;year=2024"' in head
+    assert (
+        'title="sellm: new papers in this list" href="/feeds/papers/?q=anything&amp;year=2024"'
+        in head
+    )
     assert 'class="feed-link" href="/feeds/papers/?q=anything&amp;year=2024"' in papers
     assert 'href="/feeds/directions/fuzzing/"' in direction_page.split("</head>")[0]
     assert 'class="feed-link" href="/feeds/directions/fuzzing/"' in direction_page

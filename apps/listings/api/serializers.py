@@ -35,7 +35,9 @@ class ListingSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()), read_only=True
     )
     version = serializers.IntegerField(read_only=True)
-    previous = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    previous: "serializers.SlugRelatedField[Listing]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     frozen_at = serializers.DateTimeField(read_only=True)
     created_by = serializers.CharField(
         source="created_by.get_username", read_only=True, allow_null=True, default=None
@@ -73,7 +75,7 @@ class ListingFreezeSerializer(serializers.Serializer):
 
 class PrismaSourceSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     records = serializers.IntegerField()
 
 
@@ -102,7 +104,7 @@ class PrismaFlowSerializer(serializers.Serializer):
     """The PRISMA 2020-style flow; null figures are not recorded for this scope."""
 
     scope = serializers.ChoiceField(choices=["base", "phase", "listing"])
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
     as_of = serializers.DateTimeField()
     identified = PrismaIdentifiedSerializer()
     removed_before_screening = PrismaRemovedSerializer()
@@ -112,5 +114,3 @@ class PrismaFlowSerializer(serializers.Serializer):
     inbox = serializers.IntegerField()
     included = serializers.IntegerField()
     unaccounted = serializers.IntegerField()
-
-

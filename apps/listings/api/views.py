@@ -132,7 +132,7 @@ class PrismaView(generics.GenericAPIView):
         summary="The knowledge base's PRISMA flow (whole, or one phase)",
         description="Records identified per source, duplicates merged, unreadable records, "
         "screened, excluded (grouped by reason), still in the inbox, deleted, included. "
-        "identified − duplicates − unreadable = screened; screened − deleted − excluded − "
+        "identified - duplicates - unreadable = screened; screened - deleted - excluded - "
         "inbox = included. Per phase, duplicates and deletions are not recorded (null).",
         parameters=[OpenApiParameter("phase", str, description="A phase's slug.")],
         responses={200: PrismaFlowSerializer},
