@@ -3,8 +3,6 @@ between a listing and its query run today."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
-
 from apps.listings.models import Listing, ListingEntry
 from apps.listings.services import ListingQuery, listing_papers
 from apps.papers.models import Paper
@@ -37,24 +35,40 @@ def listing_versions(listing: Listing) -> list[Listing]:
     )
 
 
-def _entry_refs(listing: Listing) -> dict[int, ListingEntry]:
-    return {
-        entry.paper_ref: entry
-        for entry in ListingEntry.objects.filter(listing=listing)
-        .only("paper_ref", "paper_id", "position", "record", "citation_key", "listing_id")
+def _refs(listing: Listing) -> list[int]:
+    """The papers a listing froze (their ids then), in the listing's order: one query of
+    integers, whatever the listing's size."""
+    return list(
+        ListingEntry.objects.filter(listing=listing)
         .order_by("position")
+        .values_list("paper_ref", flat=True)
+    )
+
+
+def _shown(listing: Listing, refs: list[int]) -> list[ListingEntry]:
+    """The entries of `listing` for the first DIFF_SHOWN of `refs`, in that order."""
+    wanted = refs[:DIFF_SHOWN]
+    if not wanted:
+        return []
+    rows = {
+        entry.paper_ref: entry
+        for entry in ListingEntry.objects.filter(listing=listing, paper_ref__in=wanted).defer(
+            "bibtex", "csl"
+        )
     }
+    return [rows[ref] for ref in wanted if ref in rows]
 
 
 def listing_diff(old: Listing, new: Listing) -> Difference:
     """Entries of `new` that `old` lacks (added) and of `old` that `new` lacks (removed), by
-    the paper each entry froze (two queries)."""
-    before, after = _entry_refs(old), _entry_refs(new)
-    added = [after[ref] for ref in after if ref not in before]
-    removed = [before[ref] for ref in before if ref not in after]
+    the paper each entry froze (at most four queries, however long the listings)."""
+    before, after = _refs(old), _refs(new)
+    before_set, after_set = set(before), set(after)
+    added = [ref for ref in after if ref not in before_set]
+    removed = [ref for ref in before if ref not in after_set]
     return Difference(
-        added=added[:DIFF_SHOWN],
-        removed=removed[:DIFF_SHOWN],
+        added=_shown(new, added),
+        removed=_shown(old, removed),
         added_count=len(added),
         removed_count=len(removed),
     )
@@ -62,22 +76,30 @@ def listing_diff(old: Listing, new: Listing) -> Difference:
 
 def listing_live_diff(listing: Listing) -> Difference:
     """What the listing's query selects today against what it froze: papers added since
-    (linked to their pages) and frozen papers the query no longer selects (three queries)."""
+    (linked to their pages) and frozen papers the query no longer selects (at most four
+    queries)."""
     query = ListingQuery(listing.query, listing.parameters, listing.query_key)
     filterset = listing_papers(query)
     if not filterset.is_valid():
         return Difference(valid=False)
     live_ids = list(filterset.qs.order_by().values_list("pk", flat=True))
-    frozen = _entry_refs(listing)
-    live = set(live_ids)
-    added_ids = [pk for pk in live_ids if pk not in frozen]
-    removed = [entry for ref, entry in frozen.items() if ref not in live]
-    shown: QuerySet[Paper] = Paper.objects.filter(pk__in=added_ids[:DIFF_SHOWN]).only(
-        "id", "title", "year", "arxiv_id", "published_at"
+    frozen = _refs(listing)
+    live, frozen_set = set(live_ids), set(frozen)
+    added_ids = [pk for pk in live_ids if pk not in frozen_set]
+    removed = [ref for ref in frozen if ref not in live]
+    shown = (
+        {
+            paper.pk: paper
+            for paper in Paper.objects.filter(pk__in=added_ids[:DIFF_SHOWN]).only(
+                "id", "title", "year", "arxiv_id", "published_at"
+            )
+        }
+        if added_ids
+        else {}
     )
     return Difference(
-        added=list(shown),
-        removed=removed[:DIFF_SHOWN],
+        added=[shown[pk] for pk in added_ids[:DIFF_SHOWN] if pk in shown],
+        removed=_shown(listing, removed),
         added_count=len(added_ids),
         removed_count=len(removed),
     )

@@ -52,7 +52,9 @@ def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A listing as frozen: its papers, versions, what changed, exports, how to cite it, and
     the base's PRISMA flow at the moment of freezing."""
     listing = get_listing(slug)
-    entries = ListingEntry.objects.filter(listing=listing).order_by("position")
+    entries = (
+        ListingEntry.objects.filter(listing=listing).order_by("position").defer("bibtex", "csl")
+    )
     page = paginate(request, entries, per_page=ENTRIES_PER_PAGE)
     url = request.build_absolute_uri(reverse("listings:detail", args=[listing.slug]))
     context = {
