@@ -121,6 +121,11 @@ def listing_freeze(
         )
     papers_qs = filterset.qs
     count = papers_qs.count()
+    if not count:
+        raise ApplicationError(
+            "This query selects no included paper: there is nothing to freeze.",
+            extra={"query": ["No included paper matches."]},
+        )
     if count > MAX_PAPERS:
         raise ApplicationError(
             f"This list has {count:,} papers; a listing holds at most {MAX_PAPERS:,}. "
@@ -132,9 +137,11 @@ def listing_freeze(
             return _freeze(title, (description or "").strip(), parsed, papers_qs, actor)
     except IntegrityError as error:  # another freeze of the same query took the version
         logger.info("listing freeze raced: %s", error)
-        raise ApplicationError(
-            "Another freeze of the same list was being made at the same moment; try again.",
-        ) from error
+        conflict = ApplicationError(
+            "Another freeze of the same list was being made at the same moment; try again."
+        )
+        conflict.status_code = 409  # type: ignore[attr-defined]  # the API answers 409
+        raise conflict from error
 
 
 def _freeze(title, description, parsed, papers_qs, actor) -> Listing:  # type: ignore[no-untyped-def]

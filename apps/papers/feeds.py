@@ -40,8 +40,9 @@ class FilteredPapers:
 
     def __init__(self, query: QueryDict) -> None:
         query = query.copy()
-        for name in NOT_FILTERS:
-            query.pop(name, None)
+        for name in list(query):
+            if name in NOT_FILTERS or name not in PaperFilterSet.base_filters:
+                query.pop(name)
         self.query = query
         self.filterset = PaperFilterSet(query, queryset=papers_visible_to(AnonymousUser()))
 

@@ -92,6 +92,7 @@ def test_freezing_keeps_the_included_papers_with_their_arxiv_versions(oracles, c
         ("x", "challenge=no-such-challenge", "cannot be frozen"),
         ("x", "year=abc", "cannot be frozen"),
         ("x", "colour=red", "Unknown parameter"),
+        ("x", "status=inbox", "selects no included paper"),
     ],
 )
 def test_a_bad_freeze_is_refused_and_writes_nothing(oracles, title, query, message) -> None:
