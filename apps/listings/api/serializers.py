@@ -35,8 +35,12 @@ class ListingSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()), read_only=True
     )
     version = serializers.IntegerField(read_only=True)
-    previous: "serializers.SlugRelatedField[Listing]" = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True
+    previous = serializers.CharField(
+        source="previous.slug",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="The slug of the version before this one.",
     )
     frozen_at = serializers.DateTimeField(read_only=True)
     created_by = serializers.CharField(
