@@ -1,5 +1,6 @@
 """Listings and the PRISMA flow as the API shows them, and what a curator sends to freeze."""
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -51,7 +52,7 @@ class ListingSerializer(serializers.Serializer):
     @extend_schema_field(serializers.URLField())
     def get_html_url(self, listing: Listing) -> str:
         request = self.context.get("request")
-        path = f"/listings/{listing.slug}/"
+        path = reverse("listings:detail", args=[listing.slug])
         return request.build_absolute_uri(path) if request is not None else path
 
 

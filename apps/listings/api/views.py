@@ -2,6 +2,7 @@
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, status, viewsets
 from rest_framework.renderers import JSONRenderer
@@ -97,7 +98,7 @@ class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def _detail(self, listing: Listing, entries: list[ListingEntry]) -> dict:
         listing.entry_rows = entries  # type: ignore[attr-defined]
-        url = self.request.build_absolute_uri(f"/listings/{listing.slug}/")
+        url = self.request.build_absolute_uri(reverse("listings:detail", args=[listing.slug]))
         listing.cite_bibtex = cite_bibtex(listing, url)  # type: ignore[attr-defined]
         return ListingDetailSerializer(listing, context=self.get_serializer_context()).data
 
