@@ -155,6 +155,7 @@ def _freeze(title, description, parsed, papers_qs, actor) -> Listing:  # type: i
     frozen_at = timezone.now()
     flow = prisma_flow()
     flow["scope"] = "listing"
+    flow["label"] = "The whole knowledge base when this listing was frozen"
     flow["listing"] = {"papers": len(papers)}
     listing = Listing.objects.create(
         slug=_slug(title, previous),
