@@ -11,6 +11,7 @@ from apps.ingestion.api.views import (
     IngestView,
     RefreshView,
 )
+from apps.listings.api.views import ListingViewSet, PrismaView
 from apps.papers.api.views import (
     AuthorViewSet,
     GapMapView,
@@ -27,7 +28,13 @@ class Router(DefaultRouter):
     """DefaultRouter whose root view also lists the endpoints that are not viewsets."""
 
     include_format_suffixes = False  # formats are chosen with ?format= or Accept
-    extra_endpoints = {"stats": "stats", "gaps": "gaps", "ingest": "ingest", "refresh": "refresh"}
+    extra_endpoints = {
+        "stats": "stats",
+        "gaps": "gaps",
+        "ingest": "ingest",
+        "refresh": "refresh",
+        "prisma": "prisma",
+    }
 
     def get_api_root_view(self, api_urls=None):  # type: ignore[no-untyped-def]
         view = super().get_api_root_view(api_urls)
@@ -45,12 +52,14 @@ router.register("authors", AuthorViewSet, basename="author")
 router.register("ingest-runs", IngestRunViewSet, basename="ingestrun")
 router.register("harvest-sources", HarvestSourceViewSet, basename="harvestsource")
 router.register("bibtex-imports", BibtexImportViewSet, basename="bibtex-import")
+router.register("listings", ListingViewSet, basename="listing")
 
 urlpatterns = [
     path("stats/", StatsView.as_view(), name="stats"),
     path("gaps/", GapMapView.as_view(), name="gaps"),
     path("ingest/", IngestView.as_view(), name="ingest"),
     path("refresh/", RefreshView.as_view(), name="refresh"),
+    path("prisma/", PrismaView.as_view(), name="prisma"),
     *router.urls,
     re_path(r"^.*$", api_not_found),
 ]

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "apps.taxonomy",
     "apps.papers",
     "apps.ingestion",
+    "apps.listings",
 ]
 
 MIDDLEWARE = [

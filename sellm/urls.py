@@ -27,6 +27,7 @@ urlpatterns += [
     path("", include("apps.core.urls")),
     path("", include("apps.taxonomy.urls")),
     path("", include("apps.papers.urls")),
+    path("", include("apps.listings.urls")),
 ]
 handler400 = "apps.core.views.bad_request"
 handler403 = "apps.core.views.permission_denied"

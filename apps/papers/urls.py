@@ -28,4 +28,9 @@ urlpatterns = [
         public_page(feeds.ChallengeFeed()),
         name="challenge-feed",
     ),
+    path(
+        "feeds/directions/<slug:slug>/",
+        public_page(feeds.DirectionFeed()),
+        name="direction-feed",
+    ),
 ]

@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from apps.core.api.tokens import api_token_issue
 from apps.core.services import curator_create
 from apps.ingestion.bibtex.services import bibtex_import_start
+from apps.listings.services import listing_freeze
 from apps.papers.models import Placement
 from tests.factories import (
     CategoryFactory,
@@ -148,6 +149,24 @@ RULES: dict[str, Rule] = {
     "api:api-root": api_read_only(),
     "api:stats": api_read_only(lambda world: {"query": "group_by=phase"}),
     "api:gaps": api_read_only(),
+    "papers:direction-feed": public(slug("direction")),
+    # Listings and the PRISMA flow: public reads; curators freeze (a POST of the form).
+    "listings:list": public(),
+    "listings:detail": public(slug("listing")),
+    "listings:bibtex": public(slug("listing")),
+    "listings:ris": public(slug("listing")),
+    "listings:csl": public(slug("listing")),
+    "listings:cite": public(slug("listing")),
+    "listings:prisma": public(),
+    "listings:new": Rule(
+        "curators' HTML form",
+        {"anon": LOGIN, "reader": 403, "curator": 200, "superuser": 200},
+        {"anon": {LOGIN, 405}, "reader": {403, 405}},
+        writes={"curator": ("post", 400), "superuser": ("post", 400)},  # an empty form
+    ),
+    "api:prisma": api_read_only(),
+    "api:listing-list": api_writable(),  # curators freeze; an empty body is a 400
+    "api:listing-detail": api_read_only(slug("listing")),
     "api-schema": api_read_only(),
     "api-docs": api_read_only(),
     "api:author-list": api_read_only(),
@@ -404,6 +423,7 @@ def build_world() -> dict:
         # a harvest of the source is under way, so "run now" is refused (409)
         "source": IngestRunFactory(source=source, kind="arxiv_query").source,
         "bibtex_import": bibtex_file,
+        "listing": listing_freeze(title="Routes", query="", actor=curator),
         "users": {"reader": reader, "curator": curator, "superuser": superuser},
     }
 

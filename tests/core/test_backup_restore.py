@@ -18,6 +18,7 @@ from psycopg import sql
 
 from apps.core.services import curator_create
 from apps.ingestion.models import IngestRun
+from apps.listings.services import listing_freeze
 from apps.papers.models import Paper
 from apps.papers.search import SEARCH_CONFIG
 from apps.taxonomy.models import Challenge, Phase
@@ -26,8 +27,16 @@ from tests.factories import PaperFactory, PlacementFactory
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
-TABLES = ("taxonomy_phase", "taxonomy_challenge", "papers_paper", "papers_placement", "auth_user")
-APP_DATA = ["auth.user", "auth.group", "taxonomy", "papers", "ingestion"]
+TABLES = (
+    "taxonomy_phase",
+    "taxonomy_challenge",
+    "papers_paper",
+    "papers_placement",
+    "auth_user",
+    "listings_listing",
+    "listings_listingentry",
+)
+APP_DATA = ["auth.user", "auth.group", "taxonomy", "papers", "ingestion", "listings"]
 
 
 def server() -> dict:
@@ -96,6 +105,8 @@ def knowledge_base(survey) -> None:  # type: ignore[no-untyped-def]
     for paper in PaperFactory.create_batch(5, authors=2):
         PlacementFactory(paper=paper, challenge=challenge, reviewed_by=curator)
     IngestRun.objects.create(kind=IngestRun.Kind.ARXIV_IDS, parameters={"ids": ["2401.00001"]})
+    for _ in range(2):  # two versions of a frozen listing
+        listing_freeze(title="Kept", query=f"challenge={challenge.slug}", actor=curator)
 
 
 @pytest.fixture
