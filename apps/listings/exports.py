@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from apps.listings.models import Listing, ListingEntry
 from apps.listings.snapshot import write_ris
-from apps.papers.bibtex import latex_escape
+from apps.papers.latex_codec import text_to_latex
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
@@ -34,7 +34,7 @@ def cite_bibtex(listing: Listing, url: str) -> str:
     day = frozen.date().isoformat()
     papers = f"{listing.paper_count} paper{'s' if listing.paper_count != 1 else ''}"
     fields = [
-        ("title", "{" + latex_escape(listing.title) + "}"),
+        ("title", "{" + text_to_latex(listing.title) + "}"),
         ("author", "{sellm}"),
         ("howpublished", "Listing of the sellm knowledge base"),
         ("version", str(listing.version)),
