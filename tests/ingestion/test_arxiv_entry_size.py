@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from apps.ingestion.arxiv.parsers import parse_atom, parse_oai
-from apps.ingestion.arxiv.runs import ingest_run_page
-from apps.ingestion.models import IngestRun
+from apps.ingestion.engine import run_execute
 from apps.ingestion.services import ingest_run_open
+from apps.ingestion.specs import SavedResponseSpec
 from apps.papers.models import Paper
 from tests.ingestion.standin import StandinPaper, atom_feed, oai_page, raw_record
 
@@ -40,11 +40,11 @@ def test_a_50_mb_single_entry_atom_file_costs_about_its_size_and_fails_alone(
 ) -> None:
     path = tmp_path / "huge.atom"
     size = huge_atom(path, 50)
-    run = ingest_run_open(kind=IngestRun.Kind.SAVED_RESPONSE, parameters={"path": str(path)})
+    run = ingest_run_open(spec=SavedResponseSpec(path=str(path)))
 
     tracemalloc.start()
     try:
-        ingest_run_page(run=run, client=None)
+        run_execute(run.pk)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -8,10 +8,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from apps.ingestion.arxiv.runs import ingest_run_page
 from apps.ingestion.bibtex.services import bibtex_import
+from apps.ingestion.engine import run_execute
 from apps.ingestion.models import IngestRun
 from apps.ingestion.services import ingest_run_open
+from apps.ingestion.specs import SavedResponseSpec
 from apps.papers import limits
 from apps.papers.models import Paper
 from tests.factories import PaperFactory
@@ -64,9 +65,9 @@ def test_an_arxiv_entry_over_a_limit_fails_alone(tmp_path: Path) -> None:
             per_page=2,
         )
     )
-    run = ingest_run_open(kind=IngestRun.Kind.SAVED_RESPONSE, parameters={"path": str(feed)})
+    run = ingest_run_open(spec=SavedResponseSpec(path=str(feed)))
 
-    ingest_run_page(run=run, client=None)
+    run_execute(run.pk)
 
     run.refresh_from_db()
     assert (run.created, run.failed) == (1, 1)

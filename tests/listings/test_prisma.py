@@ -14,6 +14,7 @@ from django.core.management import call_command
 from apps.ingestion.bibtex.services import bibtex_import_start
 from apps.ingestion.models import HarvestSource, IngestRun
 from apps.ingestion.services import harvest_source_run, ingest_run_start
+from apps.ingestion.specs import ArxivQuerySpec
 from apps.listings.prisma import prisma_flow
 from apps.listings.services import listing_freeze
 from apps.papers.models import Paper
@@ -57,10 +58,10 @@ def fed_base(
         StandinPaper(f"2401.{i:05d}", f"Testing large language models, study {i}")
         for i in range(1, 7)
     ]
-    query = {"query": "cat:cs.SE", "max": 100, "page_size": 4}
-    harvest(django_capture_on_commit_callbacks, kind=IngestRun.Kind.ARXIV_QUERY, parameters=query)
+    query = ArxivQuerySpec(query="cat:cs.SE", max=100, page_size=4)
+    harvest(django_capture_on_commit_callbacks, spec=query)
     # The same search the next day: every record is already in the base.
-    harvest(django_capture_on_commit_callbacks, kind=IngestRun.Kind.ARXIV_QUERY, parameters=query)
+    harvest(django_capture_on_commit_callbacks, spec=query)
     # An OAI-PMH harvest of the set: two new papers, the six others merged.
     standin.papers += [StandinPaper(f"2402.{i:05d}", f"Evaluating code LLMs {i}") for i in (1, 2)]
     source = HarvestSourceFactory(kind=HarvestSource.Kind.OAI_SET, oai_set="cs", query="")
