@@ -5,22 +5,32 @@ parameter) and combine with each other (AND across parameters); they match accep
 placements only. Each is an EXISTS subquery, so no filter multiplies rows or needs DISTINCT.
 """
 
+from typing import cast
+
 import django_filters
 from django import forms
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db.models import Exists, F, OrderBy, OuterRef, QuerySet
 
 from apps.core.filters import MultipleFilter
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
-from apps.papers.models import Category, Paper
+from apps.papers.models import Category, Paper, PaperQuerySet
 from apps.papers.search import MAX_QUERY_LENGTH, QuerySyntaxError, parse_search, search_papers
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 # By date, falling back to the year where a paper has no date (imports often give only a
 # year): the year orders first, then the date within it, undated papers last in their year.
 # Served by the index papers_paper_newest_first.
-NEWEST_FIRST = (F("year").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-id")
-OLDEST_FIRST = (F("year").asc(nulls_last=True), F("published_at").asc(nulls_last=True), "id")
-ORDERINGS = {
+NEWEST_FIRST: tuple[OrderBy | str, ...] = (
+    F("year").desc(nulls_last=True),
+    F("published_at").desc(nulls_last=True),
+    "-id",
+)
+OLDEST_FIRST: tuple[OrderBy | str, ...] = (
+    F("year").asc(nulls_last=True),
+    F("published_at").asc(nulls_last=True),
+    "id",
+)
+ORDERINGS: dict[str, tuple[OrderBy | str, ...]] = {
     "-cited_by_count": (F("cited_by_count").desc(nulls_last=True), "-published_at", "-id"),
     "cited_by_count": (F("cited_by_count").asc(nulls_last=True), "-published_at", "-id"),
     "published": OLDEST_FIRST,
@@ -57,7 +67,7 @@ class ArxivIdField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        parsed = parse_arxiv_id(value)
+        parsed = parse_arxiv_id(str(value))
         if parsed is None:
             raise forms.ValidationError(f"{value!r} is not an arXiv id.")
         return parsed[0]
@@ -70,7 +80,7 @@ class DoiField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        doi = normalize_doi(value)
+        doi = normalize_doi(str(value))
         if doi is None:
             raise forms.ValidationError(f"{value!r} is not a DOI.")
         return doi
@@ -125,7 +135,7 @@ class PlacedInFilter(MultipleFilter):
     def filter(self, queryset: QuerySet, value: list) -> QuerySet:
         if not value:
             return queryset
-        return queryset.placed_in(**{f"{self.field_name}__in": value})
+        return cast(PaperQuerySet, queryset).placed_in(**{f"{self.field_name}__in": value})
 
 
 class PaperFilterSet(django_filters.FilterSet):

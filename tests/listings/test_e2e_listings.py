@@ -14,6 +14,7 @@ from django.core.cache import cache
 from playwright.sync_api import expect
 
 from apps.core.services import curator_create
+from apps.papers.bibtex import display_text
 from apps.papers.models import Paper
 from tests.conftest import require_service
 from tests.factories import ChallengeFactory, PaperFactory, PhaseFactory, PlacementFactory
@@ -96,7 +97,8 @@ def exports(page, listing_url: str) -> dict[str, list[str]]:  # type: ignore[no-
     csl = page.request.get(listing_url + "export.json").text()
     return {
         "bibtex": sorted(
-            e.fields_dict["title"].value for e in bibtexparser.parse_string(bib).entries
+            display_text(e.fields_dict["title"].value)
+            for e in bibtexparser.parse_string(bib).entries
         ),
         "ris": sorted(r["title"] for r in rispy.loads(ris)),
         "csl": sorted(item["title"] for item in json.loads(csl)),

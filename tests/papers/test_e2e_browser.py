@@ -216,7 +216,7 @@ def test_a_reference_manager_reads_the_survey_page_and_its_ris(browser, site: Si
     shots.take(page, "survey-paper")
 
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="RIS").click()
+        page.get_by_role("link", name="RIS", exact=True).click()
     record = rispy.loads(Path(download_info.value.path()).read_text(encoding="utf-8"))[0]
     assert record["authors"] == [f"{n.split()[1]}, {n.split()[0]}" for n in five]
     assert record["type_of_reference"] == "UNPB"  # a preprint

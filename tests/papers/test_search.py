@@ -235,21 +235,17 @@ def test_the_search_index_is_reinstalled_when_a_trigger_is_lost() -> None:
     assert ids("tokenizer") == {paper.pk}
 
 
-def test_a_papers_own_note_is_searched_once_the_schema_has_it() -> None:
-    """The seed's v2 notes live on the paper (`curator_note`, another branch's column): the
-    first migrate after the column appears rewrites the triggers to index it."""
-    from apps.papers.search import ensure_search_index, search_index_missing
+def test_a_papers_own_note_is_searched() -> None:
+    """The seed's notes live on the paper (`curator_note`): the installed triggers index it,
+    whatever path writes it."""
+    from apps.papers.search import search_index_missing
 
     paper = PaperFactory(title="Agents in production", abstract="")
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE papers_paper ADD COLUMN curator_note text NOT NULL DEFAULT ''")
-    assert search_index_missing(connection)  # written before the column existed
-
-    ensure_search_index()
     assert not search_index_missing(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE papers_paper SET curator_note = %s WHERE id = %s",
-            ["Audits the observability of deployed agents.", paper.pk],
-        )
+    assert ids("observability") == set()
+
+    Paper.objects.filter(pk=paper.pk).update(
+        curator_note="Audits the observability of deployed agents."
+    )
+
     assert ids("observability") == {paper.pk}
