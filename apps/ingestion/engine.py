@@ -85,7 +85,7 @@ class Execution:
 def run_open(run_id: int, *, session: Any = None) -> Execution | None:
     """Claim a run and read its spec; None if the run is missing, finished, or cannot run
     (an unknown kind or bad parameters: then it is failed with the reason). `session`
-    replaces the kind's own (a test's client pointed at a stand-in)."""
+    replaces the kind's own (a client the caller configured, e.g. for a stand-in)."""
     run = ingest_run_claim(run_id=run_id)
     if run is None:
         logger.info("ingest run %s missing or finished; skipping", run_id)
@@ -113,15 +113,18 @@ def run_execute(
     whole_run: bool = True,
     on_page: Callable[[IngestRun], None] | None = None,
     session: Any = None,
+    interrupts: tuple[type[BaseException], ...] = (),
 ) -> Step:
     """Carry out a run from its cursor: every page (`whole_run`), or — for a kind that does
     one page per task, in a worker — one page, returning Step.MORE when the caller should
     send the next. `give_up`: None when a worker will retry a transient source error (it
     propagates), else the run fails with it ("{error}" is filled in). `on_page` sees the
-    run after each page (progress bars).
+    run after each page (progress bars). `interrupts` propagate untouched, for the caller to
+    record (a task's time limit).
 
     Safe to call again on an interrupted run, and concurrently: see the module docstring.
     """
+    passthrough: tuple[type[BaseException], ...] = (SourceUnavailableError, *interrupts)
     execution = run_open(run_id, session=session)
     if execution is None:
         return Step.FINISHED
@@ -129,7 +132,7 @@ def run_execute(
         while True:
             try:
                 step = execution.page(give_up=give_up)
-            except SourceUnavailableError:
+            except passthrough:
                 raise
             except DATABASE_ERRORS as error:
                 if give_up is None:

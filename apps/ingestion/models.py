@@ -154,6 +154,16 @@ class IngestRun(TimeStampedModel):
     def is_finished(self) -> bool:
         return self.status in self.FINISHED_STATUSES
 
+    @property
+    def is_stalled(self) -> bool:
+        """Pending or running, and not moved for INGEST_STALLED_AFTER (as `stalled()`)."""
+        return not self.is_finished and self.updated_at < stalled_before()
+
+    @property
+    def is_resumable(self) -> bool:
+        """A failed run, or a stalled one (its task lost: a killed in-process run, say)."""
+        return self.status == self.Status.FAILED or self.is_stalled
+
 
 # --- BibTeX import (issue 6) --------------------------------------------------------------
 

@@ -142,10 +142,11 @@ def ingest_run_finish(*, run: IngestRun, error: str = "") -> IngestRun:
 
 
 def ingest_run_resume(*, run: IngestRun) -> IngestRun:
-    """Send a failed run back to the queue; it continues from its saved cursor."""
+    """Send a failed or stalled run back to the queue; it continues from its saved cursor.
+    Any other run is returned as it is."""
     with transaction.atomic():
         run = IngestRun.objects.select_for_update().get(pk=run.pk)
-        if run.status != IngestRun.Status.FAILED:
+        if not run.is_resumable:
             return run
         run.status = IngestRun.Status.PENDING
         run.finished_at = None

@@ -55,7 +55,9 @@ def ingest_run_execute(self: Task, run_id: int) -> None:
     else:
         give_up = RESUME_LATER if in_process else None
     try:
-        step = run_execute(run_id, give_up=give_up, whole_run=in_process)
+        step = run_execute(
+            run_id, give_up=give_up, whole_run=in_process, interrupts=(SoftTimeLimitExceeded,)
+        )
     except DATABASE_ERRORS:
         if in_process:  # recorded on the run if the database let it; nobody here retries
             logger.exception("ingest run %s: database unavailable", run_id)

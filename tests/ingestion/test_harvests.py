@@ -329,23 +329,32 @@ def test_new_papers_get_suggested_placements(
     assert 0 < phase_only[0].confidence <= 1
 
 
-def test_a_stalled_harvest_no_longer_blocks_its_source(
-    django_capture_on_commit_callbacks,
+def test_a_stalled_harvest_no_longer_blocks_its_source_and_is_superseded(
+    django_capture_on_commit_callbacks, settings
 ) -> None:  # type: ignore[no-untyped-def]
+    """One definition of stalled: not moved for INGEST_STALLED_AFTER seconds, as the sweep."""
+    settings.INGEST_STALLED_AFTER = 30 * 60
+    now = datetime.now(tz=UTC)
     source = HarvestSourceFactory()
     stalled = IngestRun.objects.create(kind="arxiv_query", source=source, status="running")
-    IngestRun.objects.filter(pk=stalled.pk).update(
-        updated_at=datetime.now(tz=UTC) - timedelta(hours=7)
-    )
-    fresh_source = HarvestSourceFactory()
-    IngestRun.objects.create(kind="arxiv_query", source=fresh_source, status="running")
+    IngestRun.objects.filter(pk=stalled.pk).update(updated_at=now - timedelta(minutes=31))
+    slow_source = HarvestSourceFactory()
+    slow = IngestRun.objects.create(kind="arxiv_query", source=slow_source, status="running")
+    IngestRun.objects.filter(pk=slow.pk).update(updated_at=now - timedelta(minutes=29))
 
+    assert list(IngestRun.objects.stalled()) == [stalled]
     with django_capture_on_commit_callbacks(execute=False):
         restarted = harvest_source_run(source=source)
-        blocked = harvest_source_run(source=fresh_source)
+        blocked = harvest_source_run(source=slow_source)
 
     assert restarted is not None
     assert blocked is None
+    stalled.refresh_from_db()
+    assert (stalled.status, stalled.message) == (
+        "failed",
+        f"stalled; superseded by run #{restarted.pk}",
+    )
+    assert list(IngestRun.objects.stalled()) == []  # nothing left for the sweep to send twice
 
 
 def test_the_beat_schedule_dispatches_with_an_expiry_shorter_than_its_interval(settings) -> None:  # type: ignore[no-untyped-def]

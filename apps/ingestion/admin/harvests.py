@@ -142,14 +142,15 @@ class IngestRunAdmin(admin.ModelAdmin):
             tail,
         )
 
-    @admin.action(description="Resume the selected failed runs")
+    @admin.action(description="Resume the selected failed or stalled runs")
     def resume_runs(self, request: HttpRequest, queryset: QuerySet[IngestRun]) -> None:
         self._require(request, "change")
         resumed = 0
-        for run in queryset.filter(status=IngestRun.Status.FAILED):
-            ingest_run_resume(run=run)
-            resumed += 1
-        self.message_user(request, f"Resumed {resumed} failed run(s).", messages.SUCCESS)
+        for run in queryset:
+            if run.is_resumable:
+                ingest_run_resume(run=run)
+                resumed += 1
+        self.message_user(request, f"Resumed {resumed} failed or stalled run(s).", messages.SUCCESS)
 
     # --- extra pages ---------------------------------------------------------------------
 
@@ -203,8 +204,10 @@ class IngestRunAdmin(admin.ModelAdmin):
     def resume_view(self, request: HttpRequest, run_id: int) -> HttpResponse:
         self._require(request, "change")
         run = get_object_or_404(IngestRun, pk=run_id)
-        if run.status != IngestRun.Status.FAILED:
-            self.message_user(request, "Only a failed run can be resumed.", messages.ERROR)
+        if not run.is_resumable:
+            self.message_user(
+                request, "Only a failed or stalled run can be resumed.", messages.ERROR
+            )
         else:
             ingest_run_resume(run=run)
             self.message_user(request, f"Run #{run.pk} resumes from its cursor.", messages.SUCCESS)

@@ -55,17 +55,20 @@ class IngestRunViewSet(FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
         return IngestRun.objects.select_related("requested_by", "source")
 
     @extend_schema(
-        summary="Resume a failed run from its cursor (curators)",
+        summary="Resume a failed or stalled run from its cursor (curators)",
         description="Queues the run again; it continues where it stopped, so nothing is "
-        "ingested twice. 409 if the run has not failed.",
+        "ingested twice. A stalled run is one pending or running that has not moved for "
+        "INGEST_STALLED_AFTER seconds (its task was lost). 409 for any other run.",
         request=None,
         responses={202: IngestRunSerializer},
     )
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str | None = None) -> Response:
         run = self.get_object()
-        if run.status != IngestRun.Status.FAILED:
-            raise Conflict(f"Only a failed run can be resumed; this one is {run.status}.")
+        if not run.is_resumable:
+            raise Conflict(
+                f"Only a failed or stalled run can be resumed; this one is {run.status}."
+            )
         return _accepted(self, ingest_run_resume(run=run))
 
 
