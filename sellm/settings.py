@@ -338,12 +338,6 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "apps.core.api.negotiation.FormatNegotiation",
-    # Bodies are JSON or a form; multipart is declared only where a file is sent (BibTeX
-    # imports), since a multipart part cannot say whether "{}" is text or an object.
-    "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-    ],
     "DEFAULT_FILTER_BACKENDS": ["apps.core.api.strict.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageOrCursorPagination",
     "PAGE_SIZE": 25,
@@ -389,6 +383,10 @@ SPECTACULAR_SETTINGS = {
         "DirectionStatusEnum": "apps.taxonomy.models.ResearchDirection.Status",
         "IngestRunStatusEnum": "apps.ingestion.models.IngestRun.Status",
     },
+    # The schema documents JSON bodies (multipart where a file is sent: BibTeX imports). Forms
+    # still work for the browsable API, but a form cannot say whether `x=a` is a string or a
+    # one-item list, nor "{}" text or an object, so they are not part of the contract.
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "apps.core.api.schema.describe_bodies",

@@ -24,6 +24,8 @@ pytestmark = pytest.mark.django_db
         ("/api/v1/directions/?status=", "status"),
         ("/api/v1/directions/?provenance=", "provenance"),
         ("/api/v1/placements/?origin=", "origin"),
+        ("/api/v1/phases/?fields=", "fields"),
+        ("/api/v1/papers/?fields=,", "fields"),
     ],
 )
 def test_an_invalid_or_empty_filter_is_a_400_naming_it(

@@ -2,6 +2,7 @@
 workers on one source or one run create no duplicates and count nothing twice."""
 
 import itertools
+import os
 import subprocess
 import sys
 import threading
@@ -26,7 +27,10 @@ INTERVAL = 0.3
 REQUESTS_PER_PROCESS = 4
 
 CLIENT_SCRIPT = """
+import os
 import sys
+import time
+time.sleep(float(os.environ.get("SLOW_START", "0")))  # an interpreter on a busy machine
 from apps.ingestion.arxiv.client import ArxivClient
 from apps.ingestion.arxiv.politeness import FilePoliteness, RedisPoliteness
 
@@ -43,7 +47,9 @@ for _ in range(int(count)):
 """
 
 
-def run_two_processes(standin: Standin, kind: str, where: list[str], extra: list[str]) -> None:
+def run_two_processes(
+    standin: Standin, kind: str, where: list[str], extra: list[str], slow_start: float = 0.0
+) -> None:
     """Start one client process per lock, and let them go at once when both are ready: on a
     busy machine an interpreter can take seconds to start, so no fixed head start is enough
     for the two to overlap."""
@@ -61,11 +67,12 @@ def run_two_processes(standin: Standin, kind: str, where: list[str], extra: list
                 *extra,
             ],
             cwd=ROOT,
+            env={**os.environ, "SLOW_START": str(slow_start if index else 0.0)},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
-        for target in where
+        for index, target in enumerate(where)
     ]
     try:
         for process in processes:
@@ -106,10 +113,19 @@ def test_the_lock_file_spaces_requests_across_two_processes(slow_standin, tmp_pa
     assert min(gaps(slow_standin)) >= INTERVAL - 0.02
 
 
-def test_without_a_shared_lock_the_processes_would_collide(slow_standin, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """The control for the test above: separate locks let requests overlap."""
+@pytest.mark.parametrize("slow_start", [0.0, 4.0])
+def test_without_a_shared_lock_the_processes_would_collide(
+    slow_standin, tmp_path, slow_start: float
+) -> None:  # type: ignore[no-untyped-def]
+    """The control for the test above: separate locks let requests overlap — also when one
+    interpreter is slow to start, as on a busy machine (a fixed 3-second head start made
+    this test fail there; the processes now start on a signal once both are ready)."""
     run_two_processes(
-        slow_standin, "file", [str(tmp_path / "one.lock"), str(tmp_path / "two.lock")], []
+        slow_standin,
+        "file",
+        [str(tmp_path / "one.lock"), str(tmp_path / "two.lock")],
+        [],
+        slow_start=slow_start,
     )
 
     assert min(gaps(slow_standin)) < INTERVAL / 2

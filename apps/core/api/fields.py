@@ -15,11 +15,16 @@ FIELDS_PARAM = "fields"
 
 def parse_fields(raw: str | None, available: Iterable[str]) -> list[str] | None:
     """The fields named in `raw` (comma-separated), in the serializer's order; None when the
-    parameter is absent or empty. Unknown names are a 400 that lists the valid ones."""
-    if raw is None or not raw.strip():
+    parameter is absent. Unknown names, or none at all (`fields=`), are a 400 that lists the
+    valid ones."""
+    if raw is None:
         return None
     available = list(available)
     wanted = [name.strip() for name in raw.split(",") if name.strip()]
+    if not wanted:
+        raise ValidationError(
+            {FIELDS_PARAM: [f"No field named: choose from {', '.join(available)}."]}
+        )
     unknown = sorted(set(wanted) - set(available))
     if unknown:
         raise ValidationError(
