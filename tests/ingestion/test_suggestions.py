@@ -38,7 +38,7 @@ def test_keywords_made_of_common_words_still_match(survey) -> None:  # type: ign
 
 def test_a_paper_gets_a_phase_and_challenge_suggestion_with_evidence(survey) -> None:  # type: ignore[no-untyped-def]
     paper = inbox_paper(
-        "Detecting benchmark contamination and data leakage in code LLM evaluation",
+        "Detecting benchmark contamination in code LLM evaluation",
         "We measure contamination of popular benchmarks and propose decontamination.",
     )
 
@@ -121,8 +121,20 @@ def test_challenge_and_direction_suggestions_carry_confidence_and_evidence(surve
     assert len([p for p in placed if p.direction_id]) >= 1
     assert all(0 < p.confidence <= 1 for p in placed)
     oracle = next(p for p in challenges if "oracle" in p.challenge.slug)
-    assert "title" in oracle.evidence
-    assert "abstract" in oracle.evidence
+    assert "keywords in the title: oracle" in oracle.evidence  # which words of which field
+    assert "metamorphic (title)" in oracle.evidence
+
+
+def test_evidence_names_words_found_in_the_abstract(survey) -> None:  # type: ignore[no-untyped-def]
+    paper = inbox_paper(
+        "Checking language model answers across paraphrased prompts",
+        "Without a test oracle, we derive metamorphic relations for non-deterministic outputs.",
+    )
+
+    placements_suggest(paper_ids=[paper.pk])
+
+    oracle = paper.placements.get(challenge__slug__contains="oracle")
+    assert "(abstract)" in oracle.evidence
 
 
 def test_the_model_is_built_once_and_rebuilt_when_its_inputs_change(
