@@ -272,7 +272,7 @@ CASES = [
         "page_size=50",
         "status = 'included'",
         [],
-        "published_at DESC, id DESC",
+        "year DESC NULLS LAST, published_at DESC NULLS LAST, id DESC",  # filtersets.NEWEST_FIRST
         "",
     ),
     (
@@ -282,7 +282,7 @@ CASES = [
         "ph ON ph.id = p.phase_id WHERE p.paper_id = papers_paper.id AND "
         "p.review_state = 'accepted' AND ph.slug = %s)",
         ["testing-evaluation"],
-        "published_at DESC, id DESC",
+        "year DESC NULLS LAST, published_at DESC NULLS LAST, id DESC",  # filtersets.NEWEST_FIRST
         "",
     ),
 ]

@@ -37,7 +37,7 @@ from apps.papers.api.serializers import (
     PlacementWriteSerializer,
     ReviewSerializer,
 )
-from apps.papers.filtersets import PaperFilterSet
+from apps.papers.filtersets import NEWEST_FIRST, PaperFilterSet
 from apps.papers.gaps import NO_RECENT_WORK, THIN, GapRow
 from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.models import Author, Authorship, Paper, Placement
@@ -168,7 +168,7 @@ class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.Mode
         # building and validating the 17-field filter form is then a measurable share of the
         # list's time (bench/api_bench.py), so it is skipped.
         if self.request.query_params.keys().isdisjoint(PaperFilterSet.base_filters):
-            return queryset
+            return queryset.order_by(*NEWEST_FIRST)  # the filterset's default order
         return super().filter_queryset(queryset)
 
     def attach(self, papers: list[Paper]) -> list[Paper]:

@@ -179,5 +179,5 @@ def related_papers_refresh() -> RelatedReport:
                 [r for r in rows if r.paper_id in batch], batch_size=WRITE_BATCH
             )
     seconds = (timezone.now() - started).total_seconds()
-    logger.info("related papers: %d papers, %d neighbours, %.1f s", len(ids), len(rows), seconds)
+    logger.debug("related papers: %d papers, %d neighbours, %.1f s", len(ids), len(rows), seconds)
     return RelatedReport(papers=len(ids), neighbours=len(rows), seconds=seconds)

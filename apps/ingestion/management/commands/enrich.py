@@ -70,6 +70,7 @@ def openalex_arguments(parser: CommandParser) -> None:
     parser.add_argument(
         "--from-file",
         type=Path,
+        metavar="FILE",
         help="--source openalex: a saved OpenAlex answer (a work or a list page), offline",
     )
 
