@@ -36,7 +36,8 @@ PAPER_COLUMNS = (
     "id, title, abstract, year, published_at, revised_at, arxiv_id, arxiv_version, "
     "arxiv_versions, doi, primary_category, venue, journal_ref, comment, license, bibtex_key, "
     "bibtex_type, bibtex_fields, status, status_reason, included_at, source, "
-    "curator_edited_fields, created_at, updated_at"
+    "curator_edited_fields, created_at, updated_at, kind, code_url, oa_url, curator_note, "
+    "openalex_id, cited_by_count, cited_by_as_of, references_outside, record_incomplete"
 )
 
 
@@ -154,6 +155,26 @@ def baseline(  # type: ignore[no-untyped-def]
         categories: dict[int, list] = {}
         for paper_id, code in cursor.fetchall():
             categories.setdefault(paper_id, []).append(code)
+        # Citation links within sellm, both ways, to included papers, newest first.
+        links: dict[str, dict[int, list]] = {"citing": {}, "cited": {}}
+        for own, other in (("citing", "cited"), ("cited", "citing")):
+            cursor.execute(
+                f"SELECT c.{own}_id, o.id, o.title, o.year, o.arxiv_id FROM papers_citation c "
+                f"JOIN papers_paper o ON o.id = c.{other}_id "
+                f"WHERE c.{own}_id = ANY(%s) AND o.status = 'included' "
+                f"ORDER BY c.{own}_id, o.published_at DESC NULLS LAST, o.id DESC",
+                [ids],
+            )
+            for paper_id, other_id, title, year, arxiv_id in cursor.fetchall():
+                links[own].setdefault(paper_id, []).append(
+                    {
+                        "id": other_id,
+                        "url": f"{BASE}/papers/{other_id}/",
+                        "title": title,
+                        "year": year,
+                        "arxiv_id": arxiv_id,
+                    }
+                )
     results = []
     for row in rows:
         pk = row["id"]
@@ -173,9 +194,23 @@ def baseline(  # type: ignore[no-untyped-def]
                 "arxiv_url": f"https://arxiv.org/abs/{row['arxiv_id']}" if row["arxiv_id"] else "",
                 "doi": row["doi"],
                 "doi_url": f"https://doi.org/{row['doi']}" if row["doi"] else "",
+                "pdf_url": f"https://arxiv.org/pdf/{row['arxiv_id']}" if row["arxiv_id"] else "",
                 "primary_category": row["primary_category"],
                 "categories": categories.get(pk, []),
                 "venue": row["venue"],
+                "kind": row["kind"],
+                "code_url": row["code_url"],
+                "oa_url": row["oa_url"],
+                "curator_note": row["curator_note"],
+                "openalex_id": row["openalex_id"],
+                "cited_by_count": row["cited_by_count"],
+                "cited_by_as_of": row["cited_by_as_of"].isoformat()
+                if row["cited_by_as_of"]
+                else None,
+                "references_outside": row["references_outside"],
+                "references": links["citing"].get(pk, []),
+                "cited_by": links["cited"].get(pk, []),
+                "record_incomplete": row["record_incomplete"],
                 "journal_ref": row["journal_ref"],
                 "comment": row["comment"],
                 "license": row["license"],

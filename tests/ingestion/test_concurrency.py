@@ -97,6 +97,12 @@ def gaps(standin: Standin) -> list[float]:
     return [later.at - earlier.ended for earlier, later in itertools.pairwise(served)]
 
 
+def starts(standin: Standin) -> list[float]:
+    """Seconds between the arrivals of consecutive requests."""
+    served = sorted(r.at for r in standin.requests)
+    return [later - earlier for earlier, later in itertools.pairwise(served)]
+
+
 @pytest.fixture
 def slow_standin(standin: Standin) -> Standin:
     standin.papers = [StandinPaper("2401.00001", "A")]
@@ -110,7 +116,11 @@ def test_the_lock_file_spaces_requests_across_two_processes(slow_standin, tmp_pa
     run_two_processes(slow_standin, "file", [lock, lock], [])
 
     assert len(slow_standin.requests) == 2 * REQUESTS_PER_PROCESS
-    assert min(gaps(slow_standin)) >= INTERVAL - 0.02
+    # arXiv's rule, start to start; and never one request while another is being answered.
+    # (The server notes a response's end when its thread gets the CPU back, which on a busy
+    # machine can be well after the client had it: so no end-to-start spacing is asserted.)
+    assert min(starts(slow_standin)) >= INTERVAL - 0.02
+    assert min(gaps(slow_standin)) > 0
 
 
 @pytest.mark.parametrize("slow_start", [0.0, 4.0])
@@ -143,7 +153,11 @@ def test_the_redis_lock_spaces_requests_across_two_processes(slow_standin) -> No
         client.delete(f"{name}:lock", f"{name}:next")
 
     assert len(slow_standin.requests) == 2 * REQUESTS_PER_PROCESS
-    assert min(gaps(slow_standin)) >= INTERVAL - 0.02
+    # arXiv's rule, start to start; and never one request while another is being answered.
+    # (The server notes a response's end when its thread gets the CPU back, which on a busy
+    # machine can be well after the client had it: so no end-to-start spacing is asserted.)
+    assert min(starts(slow_standin)) >= INTERVAL - 0.02
+    assert min(gaps(slow_standin)) > 0
 
 
 # --- concurrent workers (PostgreSQL: real row locks and concurrent transactions) ---------
