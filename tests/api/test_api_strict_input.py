@@ -4,7 +4,7 @@ import pytest
 
 from apps.ingestion.models import IngestRun
 from apps.papers.models import Placement
-from tests.factories import ChallengeFactory, PaperFactory, PhaseFactory
+from tests.factories import ChallengeFactory, PaperFactory, PhaseFactory, ResearchDirectionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +147,8 @@ def test_an_ingest_request_with_neither_ids_nor_query_says_so(curator_api) -> No
         ("/api/v1/papers/", {"title": "T", "titel": "typo"}),
         ("/api/v1/phases/", {"slug": "p", "order": 9, "name": "P", "colour": "red"}),
         ("/api/v1/bibtex-imports/", {"text": "@misc{a, title={A}}", "dryrun": True}),
+        ("/api/v1/refresh/", {"papers": [1], "dryrun": True}),
+        ("/api/v1/listings/", {"title": "T", "query": "", "colour": "red"}),
     ],
 )
 def test_unknown_keys_in_a_write_are_a_400_naming_them(curator_api, url: str, body: dict) -> None:
@@ -174,3 +176,15 @@ def test_a_bibtex_import_with_neither_file_nor_text_says_so(curator_api) -> None
     assert response.status_code == 400
     assert "not both" not in response.json()["detail"]
     assert "Send a BibTeX file (`file`) or text (`text`)." in response.json()["detail"]
+
+
+def test_an_object_where_a_list_belongs_is_a_400(curator_api) -> None:
+    """DRF would read an object's keys as the list's items: `{}` would clear the list."""
+    direction = ResearchDirectionFactory()
+    answer = curator_api.get(f"/api/v1/directions/{direction.slug}/").json()
+    body = {**answer, "phase": answer["phase"]["slug"], "challenges": {}}
+
+    response = curator_api.put(f"/api/v1/directions/{direction.slug}/", body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"]["challenges"] == ["Expected a list."]

@@ -90,7 +90,10 @@ def _wrong_types(fields: Mapping[str, serializers.Field], data: Mapping) -> dict
         child = field.child if isinstance(field, serializers.ListField) else None
         if isinstance(field, serializers.ManyRelatedField):
             child = field.child_relation
-        items = value if many and isinstance(value, list) else [] if many else [value]
+        if many and not isinstance(value, list):
+            wrong[name] = ["Expected a list."]  # DRF would take an object's keys as items
+            continue
+        items = value if many else [value]
         expected = _expected_json(child if many else field)
         if expected is None:
             continue

@@ -107,7 +107,7 @@ class IngestRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
         return {**attrs, "spec": spec}
 
 
-class RefreshRequestSerializer(serializers.Serializer):
+class RefreshRequestSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """Which papers to refresh, and from where: their ids in sellm (papers the source cannot
     be asked about are left out; at least one must be askable)."""
 

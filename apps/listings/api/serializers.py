@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.api.fields import LinkField
+from apps.core.api.strict import RefuseUnknownFieldsMixin
 from apps.listings.models import Listing
 from apps.listings.services import MAX_QUERY_LENGTH
 
@@ -64,7 +65,7 @@ class ListingDetailSerializer(ListingSerializer):
     entries = ListingEntrySerializer(many=True, read_only=True, source="entry_rows")
 
 
-class ListingFreezeSerializer(serializers.Serializer):
+class ListingFreezeSerializer(RefuseUnknownFieldsMixin, serializers.Serializer):
     """What a curator sends to freeze a paper list."""
 
     title = serializers.CharField(max_length=300)
