@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 
 import rispy
 
+from apps.core.bibliography.codec import latex_to_unicode
 from apps.papers.bibtex import write_bibtex
 from apps.papers.csl import csl_item
-from apps.papers.latex import latex_to_unicode
 from apps.papers.models import Paper
 
 
