@@ -1,6 +1,7 @@
 """The one name rule (apps/core/bibliography/names.py), read by every path that splits a name:
-the BibTeX importer, the BibTeX writer, CSL-JSON, RIS, first-author dedupe and generated
-citation keys must all agree with one table. And the package stays free of Django."""
+the BibTeX importer, the BibTeX writer, CSL-JSON, RIS (papers and frozen listings),
+first-author dedupe and generated citation keys must all agree with one table. And the
+package stays free of Django."""
 
 import subprocess
 import sys
@@ -11,10 +12,13 @@ import pytest
 
 from apps.core.bibliography.braces import balanced, escape_unmatched, split_top_level
 from apps.core.bibliography.names import Name, display_names, family_key, parse_name
+from apps.listings.snapshot import ris_record
 from apps.papers.bibtex import generated_key, write_bibtex
 from apps.papers.csl import csl_item
 from apps.papers.models import Paper
+from apps.papers.records import AuthorRecord, PaperRecord
 from apps.papers.ris import ris_reference
+from apps.papers.services import paper_upsert_many
 from tests.factories import PaperFactory
 
 # (name as a BibTeX file writes it, display name sellm stores, its parts, CSL name, RIS name,
@@ -118,12 +122,28 @@ def test_every_path_reads_a_name_by_the_one_rule(
     # CSL-JSON and RIS.
     assert csl_item(paper, "x")["author"] == [csl]
     assert ris_reference(paper, "x")["authors"] == [ris]
+    frozen = {"title": paper.title, "authors": [display]}  # a frozen listing's record
+    assert ris_record(frozen, "x")["authors"] == [ris]
     # Generated citation keys and the BibTeX writer, read back by the importer's rule.
     assert generated_key(paper) == f"{stem}2020symphonies"
     entry = bibtexparser.parse_string("".join(write_bibtex([paper]))).entries[0]
     names = display_names(entry.fields_dict["author"].value)
     assert names == [display]
     assert parse_name(names[0]) == parts
+
+
+@pytest.mark.django_db
+def test_dedupe_matches_a_first_author_by_the_rule() -> None:
+    """A BibTeX "von Last, First" name and a source's "First Von Last" are one first author;
+    a different last name is not."""
+    paper = PaperFactory(title="Symphonies of Testing", year=2020, authors=["Ludwig Van Beethoven"])
+    same, other = (
+        PaperRecord(title="Symphonies of testing", year=2020, authors=[AuthorRecord(name)])
+        for name in display_names("van Beethoven, Ludwig and Ludwig van Bach")
+    )
+    report = paper_upsert_many(records=[same, other], source=Paper.Source.BIBTEX)
+    assert [o.action for o in report.outcomes] == ["unchanged", "created"]
+    assert report.outcomes[0].paper_id == paper.pk
 
 
 def test_the_brace_scanner() -> None:
