@@ -4,9 +4,9 @@ entry that cites the listing itself."""
 import json
 from collections.abc import Iterable
 
+from apps.core.bibliography.codec import text_to_latex
 from apps.listings.models import Listing, ListingEntry
 from apps.listings.snapshot import write_ris
-from apps.papers.latex_codec import text_to_latex
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 

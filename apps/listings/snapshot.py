@@ -10,9 +10,10 @@ from collections.abc import Iterable, Iterator
 
 import rispy
 
+from apps.core.bibliography.codec import latex_to_unicode
+from apps.core.bibliography.names import ris_name
 from apps.papers.bibtex import write_bibtex
 from apps.papers.csl import csl_item
-from apps.papers.latex import latex_to_unicode
 from apps.papers.models import Paper
 
 
@@ -92,7 +93,7 @@ def ris_record(record: dict, key: str) -> dict:
         ris_type = "RPRT" if record.get("arxiv_id") else "GEN"  # a preprint: a report
     entry: dict = {"type_of_reference": ris_type, "id": key, "title": record["title"]}
     if record.get("authors"):
-        entry["authors"] = [_ris_name(name) for name in record["authors"]]
+        entry["authors"] = [ris_name(name) for name in record["authors"]]
     if record.get("year"):
         entry["year"] = str(record["year"])
     if record.get("published"):
@@ -114,14 +115,6 @@ def ris_record(record: dict, key: str) -> dict:
     if record.get("keywords"):
         entry["keywords"] = list(record["keywords"])
     return entry
-
-
-def _ris_name(name: str) -> str:
-    """ "Xinyi Hou" → "Hou, Xinyi" (RIS wants Last, First); one-word names stay as they are."""
-    if "," in name:
-        return name
-    parts = name.rsplit(" ", 1)
-    return f"{parts[1]}, {parts[0]}" if len(parts) == 2 else name
 
 
 class _RisWriter(rispy.RisWriter):

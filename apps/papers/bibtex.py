@@ -19,179 +19,26 @@ import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from apps.core.text import collapse_whitespace, fold
+from apps.core.bibliography.codec import text_to_latex
+from apps.core.bibliography.fields import (
+    FIELD_SPELLING,
+    NOT_WRITTEN,
+    display_text,
+    field_value,
+    parse_year,
+    protect_capitals,
+    split_keywords,
+    venue_field,
+)
+from apps.core.bibliography.names import display_names, family_key, names_to_latex
+from apps.core.text import fold
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
-from apps.papers.latex_codec import latex_to_text, text_to_latex
 from apps.papers.models import Paper
 
 _KEY_UNSAFE = re.compile(r"[^a-z0-9]")
 STOP_WORDS = frozenset(
     {"a", "an", "the", "on", "of", "in", "for", "to", "and", "towards", "toward"}
 )
-MONTH_MACROS = {
-    "jan": "January",
-    "feb": "February",
-    "mar": "March",
-    "apr": "April",
-    "may": "May",
-    "jun": "June",
-    "jul": "July",
-    "aug": "August",
-    "sep": "September",
-    "oct": "October",
-    "nov": "November",
-    "dec": "December",
-}
-# Where each entry type names its venue; other types use the first of VENUE_FALLBACKS the
-# entry has, or `howpublished`.
-VENUE_FIELDS = {
-    "article": "journal",
-    "inproceedings": "booktitle",
-    "conference": "booktitle",
-    "incollection": "booktitle",
-    "inbook": "booktitle",
-    "phdthesis": "school",
-    "mastersthesis": "school",
-    "thesis": "school",
-    "techreport": "institution",
-    "report": "institution",
-}
-VENUE_FALLBACKS = ("journal", "journaltitle", "booktitle", "howpublished")
-# Written with this spelling (BibTeX field names are case-insensitive; the rest are lower case).
-FIELD_SPELLING = {"archiveprefix": "archivePrefix", "primaryclass": "primaryClass"}
-# Kept on import but not written: the fields a `crossref` named are already inlined.
-NOT_WRITTEN = frozenset({"crossref"})
-
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
-_WORD_AND = re.compile(r"(?:^|\s)and(?:\s|$)", re.IGNORECASE)
-_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-
-
-# --- Reading and writing BibTeX values (shared with the importer) --------------------------
-
-
-def display_text(latex: str) -> str:
-    """The display form of a field value: LaTeX decoded, whitespace collapsed."""
-    return collapse_whitespace(latex_to_text(latex))
-
-
-def parse_year(value: str) -> int | None:
-    """The first four-digit year in a `year` or `date` value ("2020a", "2020-05-14")."""
-    match = _YEAR.search(value)
-    return int(match.group(1)) if match else None
-
-
-def split_authors(latex: str) -> list[str]:
-    """Display names, in order, from a BibTeX name list.
-
-    "Hou, Xinyi and Brinch Hansen, Per and others" → ["Xinyi Hou", "Per Brinch Hansen"]:
-    names split on `and` outside braces; "Last, First" and "Last, Jr, First" are reordered
-    to "First Last" and "First Last Jr"; "others" (et al.) is dropped.
-    """
-    names = []
-    for name in _split_on_and(latex):
-        parts = [part.strip() for part in _split_top_level(name, ",")]
-        if len(parts) == 1:
-            ordered = parts[0]
-        elif len(parts) == 2:
-            ordered = f"{parts[1]} {parts[0]}"
-        else:
-            ordered = f"{', '.join(parts[2:])} {parts[0]} {parts[1]}"
-        if ordered.strip().lower() == "others":
-            continue
-        text = display_text(ordered)
-        if text:
-            names.append(text)
-    return names
-
-
-def _split_on_and(latex: str) -> list[str]:
-    latex = latex.strip()
-    if not latex:
-        return []
-    parts = _AND.split(latex)
-    # An "and" inside braces would leave a part with an unclosed brace: when every part
-    # balances (the common case, accents included), the plain split was right.
-    if "{" not in latex or all(part.count("{") == part.count("}") for part in parts):
-        return parts
-    parts, depth, start = [], 0, 0
-    for match in re.finditer(r"\\.|[{}]|\s+and\s+", latex, re.IGNORECASE | re.DOTALL):
-        piece = match.group(0)
-        if piece == "{":
-            depth += 1
-        elif piece == "}":
-            depth = max(depth - 1, 0)
-        elif depth == 0 and piece[0].isspace():
-            parts.append(latex[start : match.start()])
-            start = match.end()
-    parts.append(latex[start:])
-    return parts
-
-
-def _split_top_level(text: str, separator: str) -> list[str]:
-    """Split on `separator` outside braces."""
-    parts = text.split(separator)
-    if "{" not in text or all(part.count("{") == part.count("}") for part in parts):
-        return parts  # no separator inside braces (see _split_on_and)
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        if char == "{" and (index == 0 or text[index - 1] != "\\"):
-            depth += 1
-        elif char == "}" and (index == 0 or text[index - 1] != "\\"):
-            depth = max(depth - 1, 0)
-        elif char == separator and depth == 0:
-            parts.append(text[start:index])
-            start = index + 1
-    parts.append(text[start:])
-    return parts
-
-
-# Inline math, a control sequence, an escaped character, a brace, or a word.
-_TITLE_TOKEN = re.compile(r"\$(?:[^$\\]|\\.)+\$|\\[A-Za-z]+|\\.|[{}]|[^\W_]+", re.DOTALL)
-
-
-def protect_capitals(latex: str) -> str:
-    """Brace the words of a title whose capitals must survive a sentence-case style:
-    any word with a capital after its first letter (`{LLMs}`, `{GPT}-4`, `{ChatGPT}`).
-    Math, commands and text already inside braces are left alone."""
-    out: list[str] = []
-    depth, last = 0, 0
-    for match in _TITLE_TOKEN.finditer(latex):
-        piece = match.group(0)
-        out.append(latex[last : match.start()])
-        last = match.end()
-        if piece == "{":
-            depth += 1
-        elif piece == "}":
-            depth = max(depth - 1, 0)
-        elif depth == 0 and piece[0] not in "\\$" and any(c.isupper() for c in piece[1:]):
-            piece = "{" + piece + "}"
-        out.append(piece)
-    out.append(latex[last:])
-    return "".join(out)
-
-
-def author_to_latex(name: str) -> str:
-    """One display name as a BibTeX name: braced whole when a comma or a lone "and" in it
-    would otherwise split it (or when it is "others", which BibTeX reads as et al.)."""
-    latex = text_to_latex(name)
-    if "," in name or _WORD_AND.search(name) or name.strip().lower() == "others":
-        return "{" + latex + "}"
-    return latex
-
-
-def authors_to_latex(names: Iterable[str]) -> str:
-    return " and ".join(author_to_latex(name) for name in names)
-
-
-def venue_field(kind: str, fields: Mapping[str, str]) -> str:
-    """The field that holds the venue of an entry of type `kind`."""
-    if kind in VENUE_FIELDS:
-        return VENUE_FIELDS[kind]
-    for name in VENUE_FALLBACKS:
-        if name in fields:
-            return name
-    return "howpublished"
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +72,7 @@ def derived_fields(
     if wanted("title"):
         derived["title"] = protect_capitals(text_to_latex(columns.title))
     if columns.authors and wanted("author"):
-        derived["author"] = authors_to_latex(columns.authors)
+        derived["author"] = names_to_latex(columns.authors)
     if columns.year and wanted("year"):
         derived["year"] = str(columns.year)
     if columns.venue:
@@ -258,7 +105,7 @@ def raw_agrees(name: str, raw: str, columns: Columns, derived: str) -> bool:
     """Whether a field as imported still says what the column says (so it is written as it
     came, braces and accent macros included)."""
     if name == "author":
-        return [fold(n) for n in split_authors(raw)] == [fold(n) for n in columns.authors]
+        return [fold(n) for n in display_names(raw)] == [fold(n) for n in columns.authors]
     if name == "year":
         return parse_year(raw) == columns.year
     if name == "doi":
@@ -275,10 +122,6 @@ def raw_agrees(name: str, raw: str, columns: Columns, derived: str) -> bool:
     return display_text(raw) == display_text(derived)
 
 
-def split_keywords(value: str) -> list[str]:
-    return [word.strip() for word in re.split(r"[,;]", value) if word.strip()]
-
-
 # --- Writing papers ---------------------------------------------------------------------
 
 
@@ -292,7 +135,7 @@ def citation_key(paper: Paper) -> str:
 def generated_key(paper: Paper) -> str:
     """First author's family name + year + first significant title word, ASCII lower case."""
     names = paper.author_names.split("; ") if paper.author_names else []
-    family = _KEY_UNSAFE.sub("", fold(names[0]).split()[-1]) if names and fold(names[0]) else ""
+    family = _KEY_UNSAFE.sub("", family_key(names[0])) if names else ""
     words = [w for w in fold(paper.title).split() if w not in STOP_WORDS]
     first_word = _KEY_UNSAFE.sub("", words[0]) if words else ""
     key = f"{family or 'anon'}{paper.year or ''}{first_word}"
@@ -326,7 +169,7 @@ def paper_columns(paper: Paper, authors: Iterable[str]) -> Columns:
 def bibtex_entry(paper: Paper, key: str) -> str:
     """One entry. `paper` should come from `Paper.objects.for_list()` (authors, placements)."""
     body = ",\n".join(
-        f"  {FIELD_SPELLING.get(name, name)} = {_value(name, value)}"
+        f"  {FIELD_SPELLING.get(name, name)} = {field_value(name, value)}"
         for name, value in written_fields(paper).items()
     )
     return f"@{entry_type(paper)}{{{key},\n{body}\n}}\n"
@@ -350,32 +193,6 @@ def written_fields(paper: Paper) -> dict[str, str]:
     if keywords:
         fields["keywords"] = keywords
     return fields
-
-
-def _value(name: str, value: str) -> str:
-    if name == "month" and value.strip().lower() in MONTH_MACROS:
-        return value.strip().lower()  # a macro: every style prints it its own way
-    return "{" + _balance_braces(value) + "}"
-
-
-def _balance_braces(text: str) -> str:
-    """Escape every brace that has no partner, so a hand-edited value cannot end the entry."""
-    unmatched: set[int] = set()
-    stack: list[int] = []
-    for index, char in enumerate(text):
-        if char in "{}" and index and text[index - 1] == "\\":
-            continue
-        if char == "{":
-            stack.append(index)
-        elif char == "}":
-            if stack:
-                stack.pop()
-            else:
-                unmatched.add(index)
-    unmatched.update(stack)
-    if not unmatched:
-        return text
-    return "".join("\\" + c if i in unmatched else c for i, c in enumerate(text))
 
 
 def _keywords(paper: Paper, imported: str) -> str:

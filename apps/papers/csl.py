@@ -2,7 +2,8 @@
 
 One item per paper, following the CSL-JSON schema (citationstyles.org, CSL 1.0.2): `type`
 from the paper's BibTeX entry type or venue (an arXiv paper without a venue is a preprint,
-CSL `article`), authors split into family and given names, `issued` from the publication
+CSL `article`), authors split into family and given names by the one name rule
+(`apps.core.bibliography.names`), `issued` from the publication
 date (or the year), DOI and URL, and arXiv ids in `number`/`archive_location` the way Zotero
 writes them. `write_csl_json` streams a JSON array, one item at a time.
 """
@@ -10,6 +11,7 @@ writes them. `write_csl_json` streams a JSON array, one item at a time.
 import json
 from collections.abc import Iterable, Iterator
 
+from apps.core.bibliography.names import csl_name
 from apps.papers.models import Paper
 
 # BibTeX entry types (lower case) → CSL item types.
@@ -30,8 +32,6 @@ CSL_TYPES = {
     "online": "webpage",
     "unpublished": "manuscript",
 }
-# Lower-case words that belong to the family name ("Ludwig van Beethoven" → "van Beethoven").
-PARTICLES = frozenset({"van", "von", "der", "den", "de", "del", "della", "di", "da", "le", "la"})
 
 
 def csl_type(paper: Paper) -> str:
@@ -43,26 +43,6 @@ def csl_type(paper: Paper) -> str:
     if paper.venue or paper.journal_ref:
         return "article-journal"
     return "article"  # CSL's type for preprints and working papers
-
-
-def csl_name(name: str) -> dict[str, str]:
-    """A display name as a CSL name: "Xinyi Hou" → family Hou, given Xinyi; "Hou, Xinyi" the
-    same; a one-word name (or an organisation) stays literal."""
-    name = " ".join(name.split())
-    if "," in name:
-        family, _, given = name.partition(",")
-        return (
-            {"family": family.strip(), "given": given.strip()}
-            if given.strip()
-            else {"literal": family.strip()}
-        )
-    words = name.split(" ")
-    if len(words) == 1:
-        return {"literal": name}
-    start = len(words) - 1
-    while start > 1 and words[start - 1].lower() in PARTICLES:
-        start -= 1
-    return {"family": " ".join(words[start:]), "given": " ".join(words[:start])}
 
 
 def csl_item(paper: Paper, item_id: str) -> dict:

@@ -19,8 +19,8 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from apps.core.bibliography.codec import latex_to_unicode
 from apps.papers.filtersets import PaperFilterSet
-from apps.papers.latex import latex_to_unicode
 from apps.papers.models import Paper
 from apps.papers.selectors import papers_visible_to
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection

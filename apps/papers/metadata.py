@@ -10,8 +10,8 @@ title, authors and venue — never the abstract.
 import json
 from collections.abc import Sequence
 
+from apps.core.bibliography.codec import latex_to_unicode
 from apps.papers.bibtex import entry_type
-from apps.papers.latex import latex_to_unicode
 from apps.papers.models import Paper
 
 CONFERENCE_TYPES = frozenset({"inproceedings", "conference", "proceedings"})

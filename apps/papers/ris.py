@@ -13,8 +13,9 @@ from collections.abc import Iterable, Iterator
 import rispy
 from rispy.writer import RisWriter
 
-from apps.papers.csl import csl_name, csl_type, item_id, placement_keywords
-from apps.papers.latex import latex_to_unicode
+from apps.core.bibliography.codec import latex_to_unicode
+from apps.core.bibliography.names import ris_name
+from apps.papers.csl import csl_type, item_id, placement_keywords
 from apps.papers.models import Paper
 
 # CSL item types → RIS reference types.
@@ -36,14 +37,6 @@ class _Writer(RisWriter):
 
     def set_header(self, count: int) -> str:
         return ""
-
-
-def ris_name(name: str) -> str:
-    """ "Xinyi Hou" → "Hou, Xinyi"; a one-word name (or an organisation) as it is."""
-    parts = csl_name(name)
-    if "literal" in parts:
-        return parts["literal"]
-    return f"{parts['family']}, {parts['given']}"
 
 
 def ris_reference(paper: Paper, key: str) -> dict:

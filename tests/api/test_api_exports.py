@@ -7,7 +7,7 @@ import bibtexparser
 import pytest
 from django.http import StreamingHttpResponse
 
-from apps.papers.bibtex import display_text
+from apps.core.bibliography.fields import display_text
 from apps.papers.models import Paper, Placement
 from tests.api.helpers import body
 from tests.factories import CategoryFactory, PaperFactory, PhaseFactory, PlacementFactory

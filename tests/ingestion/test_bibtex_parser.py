@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from apps.core.bibliography.codec import latex_to_text, text_to_latex
 from apps.ingestion.bibtex.parser import (
     BibtexInputError,
     BibtexTooLargeError,
@@ -13,7 +14,6 @@ from apps.ingestion.bibtex.parser import (
     parse_bibtex,
     read_bibtex_bytes,
 )
-from apps.papers.latex_codec import latex_to_text, text_to_latex
 
 FILES = Path(__file__).parent / "bibtex_files"
 ENTRY_BLOCK = re.compile(r"^\s*@\s*(\w+)\s*[{(]", re.MULTILINE)

@@ -13,8 +13,8 @@ import rispy
 from django.core.cache import cache
 from playwright.sync_api import expect
 
+from apps.core.bibliography.fields import display_text
 from apps.core.services import curator_create
-from apps.papers.bibtex import display_text
 from apps.papers.models import Paper
 from tests.conftest import require_service
 from tests.factories import ChallengeFactory, PaperFactory, PhaseFactory, PlacementFactory

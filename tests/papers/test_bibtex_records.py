@@ -6,9 +6,10 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from apps.core.bibliography.fields import display_text
 from apps.ingestion.bibtex.parser import parse_bibtex
 from apps.ingestion.bibtex.services import bibtex_import
-from apps.papers.bibtex import bibtex_entry, display_text
+from apps.papers.bibtex import bibtex_entry
 from apps.papers.models import Paper
 from tests.factories import PaperFactory
 

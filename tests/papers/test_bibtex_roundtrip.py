@@ -6,10 +6,11 @@ from django.db import transaction
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from apps.core.bibliography.codec import latex_to_text, text_to_latex
+from apps.core.bibliography.names import display_names, names_to_latex
 from apps.core.text import collapse_whitespace, fold
 from apps.ingestion.bibtex.services import bibtex_import
-from apps.papers.bibtex import authors_to_latex, split_authors, write_bibtex, written_fields
-from apps.papers.latex_codec import latex_to_text, text_to_latex
+from apps.papers.bibtex import write_bibtex, written_fields
 from apps.papers.models import Author, Paper
 from apps.papers.records import AuthorRecord, PaperRecord
 from apps.papers.services import paper_upsert_many
@@ -212,4 +213,4 @@ def test_names_read_back_in_order(names: list[str]) -> None:
     names = [collapse_whitespace(name) for name in names]
     assume(all(names))
 
-    assert split_authors(authors_to_latex(names)) == names
+    assert display_names(names_to_latex(names)) == names

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.core.bibliography.codec import text_to_latex
 from apps.papers.bibtex import citation_key, key_suffix, write_bibtex
-from apps.papers.latex_codec import text_to_latex
 from apps.papers.models import Paper
 from apps.papers.services.citation_keys import citation_keys_assign
 from tests.factories import ChallengeFactory, PaperFactory, PlacementFactory

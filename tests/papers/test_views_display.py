@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from apps.papers.latex import latex_to_unicode
+from apps.core.bibliography.codec import latex_to_unicode
 from apps.papers.models import Author
 from tests.factories import ChallengeFactory, PaperFactory, PlacementFactory
 

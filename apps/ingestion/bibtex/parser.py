@@ -27,30 +27,29 @@ from datetime import UTC, datetime
 import bibtexparser
 from bibtexparser import model
 
-from apps.core.exceptions import ApplicationError
-from apps.core.text import collapse_whitespace, fold
-from apps.papers.bibtex import (
+from apps.core.bibliography.braces import balanced
+from apps.core.bibliography.codec import needs_escaping
+from apps.core.bibliography.fields import (
     MONTH_MACROS,
     VENUE_FALLBACKS,
     VENUE_FIELDS,
-    Columns,
-    derived_fields,
     display_text,
     parse_year,
-    split_authors,
+    split_concatenation,
     split_keywords,
     venue_field,
 )
+from apps.core.bibliography.names import display_names
+from apps.core.exceptions import ApplicationError
+from apps.core.text import collapse_whitespace, fold
+from apps.papers.bibtex import Columns, derived_fields
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
-from apps.papers.latex_codec import needs_escaping
 from apps.papers.records import AuthorRecord, PaperRecord
 
 logger = logging.getLogger(__name__)
 
 NON_ENTRY_BLOCKS = frozenset({"string", "comment", "preamble"})
 _BLOCK_HEAD = re.compile(r"@\s*(?P<type>\w*)\s*[{(]\s*(?P<key>[^,\s{}()]*)")
-_CONCAT_MARKS = re.compile(r'\\.|[{}"#]', re.DOTALL)
-_BRACE_MARKS = re.compile(r"\\.|[{}]", re.DOTALL)
 _ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(?P<id>.+)$", re.IGNORECASE)
 _CORR_VOLUME = re.compile(r"^\s*abs/(?P<id>\S+)\s*$", re.IGNORECASE)
 # Venues that only say "a preprint" (folded): the paper has no venue yet.
@@ -268,7 +267,7 @@ def _read_entry(
             fields[name] = item.value.strip().lower()  # kept as the macro, written back as one
             continue
         value = _evaluate(item.value, macros, undefined)
-        if not _balanced(value):
+        if not balanced(value):
             parsed.error = f"field {name}: unbalanced braces"
             break
         fields[name] = value
@@ -301,7 +300,7 @@ def _evaluate(value: str, macros: dict[str, str], undefined: list[str]) -> str:
     value = value.strip()
     if "#" not in value:  # a single operand: the overwhelmingly common case
         return _operand(value, macros, undefined)
-    return "".join(_operand(part, macros, undefined) for part in _split_concatenation(value))
+    return "".join(_operand(part, macros, undefined) for part in split_concatenation(value))
 
 
 def _operand(part: str, macros: dict[str, str], undefined: list[str]) -> str:
@@ -319,39 +318,6 @@ def _operand(part: str, macros: dict[str, str], undefined: list[str]) -> str:
         return MONTH_MACROS[name]
     undefined.append(part)
     return part
-
-
-def _split_concatenation(value: str) -> list[str]:
-    """Split `a # {b} # "c"` on the `#` outside braces and quotes."""
-    parts, depth, quoted, start = [], 0, False, 0
-    for match in _CONCAT_MARKS.finditer(value):
-        mark = match.group(0)
-        if mark == "{":
-            depth += 1
-        elif mark == "}":
-            depth = max(depth - 1, 0)
-        elif mark == '"' and depth == 0:
-            quoted = not quoted
-        elif mark == "#" and depth == 0 and not quoted:
-            parts.append(value[start : match.start()])
-            start = match.end()
-    parts.append(value[start:])
-    return parts
-
-
-def _balanced(value: str) -> bool:
-    if "{" not in value and "}" not in value:
-        return True
-    depth = 0
-    for match in _BRACE_MARKS.finditer(value):
-        mark = match.group(0)
-        if mark == "{":
-            depth += 1
-        elif mark == "}":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
 
 
 def _resolve_crossref(
@@ -382,7 +348,7 @@ def _record(
     notes = parsed.notes
     kind = parsed.entry_type
     title = display_text(fields.get("title", ""))
-    authors = split_authors(fields["author"]) if "author" in fields else []
+    authors = display_names(fields["author"]) if "author" in fields else []
 
     year = None
     year_text = fields.get("year") or fields.get("date") or ""

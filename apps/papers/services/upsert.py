@@ -30,10 +30,11 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from apps.core.actors import Actor
+from apps.core.bibliography.names import family_key
 from apps.core.bulk import insert_rows
 from apps.core.fields import FoldedKeyField
 from apps.core.history import history_snapshot
-from apps.core.text import collapse_whitespace, fold
+from apps.core.text import collapse_whitespace
 from apps.papers import limits
 from apps.papers.bibtex import generated_key, keys_taken, unique_key
 from apps.papers.identifiers import is_arxiv_doi, normalize_doi, parse_arxiv_id
@@ -130,13 +131,6 @@ class UpsertReport:
 def title_key(title: str) -> str:
     """The folded title that dedupe matches on: what `Paper.title_key` derives on every write."""
     return _TITLE_KEY.key_for(title)
-
-
-@lru_cache(maxsize=65536)  # names repeat across a harvest; titles do not
-def family_key(name: str) -> str:
-    """Folded last word of a display name ("Xinyi Hou" → "hou"), for first-author matching."""
-    words = fold(name).split()
-    return words[-1] if words else ""
 
 
 @lru_cache(maxsize=65536)

@@ -6,7 +6,7 @@ from django import template
 from django.http import QueryDict
 from django.utils.dateparse import parse_datetime
 
-from apps.papers.latex import latex_to_unicode
+from apps.core.bibliography.codec import latex_to_unicode
 
 register = template.Library()
 
