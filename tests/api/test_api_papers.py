@@ -583,6 +583,54 @@ def test_the_fast_paper_rendering_equals_drfs_generic_rendering(rf):
     assert set(generic) == set(PaperSerializer._declared_fields)
 
 
+def test_page_loaders_answer_what_the_nested_serializers_declare(rf, curator_user):
+    """Each relation field's rows, built from plain values for speed, equal the declared
+    nested serializer run on model instances (so the shapes cannot drift apart)."""
+    from rest_framework.request import Request
+
+    from apps.papers.api.serializers import (
+        AuthorshipSerializer,
+        PaperBriefSerializer,
+        PaperSerializer,
+        PlacementBriefSerializer,
+    )
+
+    paper = PaperFactory(authors=["Ada Lovelace", "Alan Turing"])
+    challenge = ChallengeFactory()
+    PlacementFactory(paper=paper, challenge=challenge)
+    PlacementFactory(paper=paper, direction=ResearchDirectionFactory(challenges=[challenge]))
+    PlacementFactory(
+        paper=paper,
+        phase=PhaseFactory(),
+        origin=Placement.Origin.SUGGESTED,
+        review_state=Placement.ReviewState.PENDING,
+        confidence=0.5,
+    )
+    Citation.objects.create(citing=paper, cited=PaperFactory())
+    Citation.objects.create(citing=PaperFactory(), cited=paper)
+    Authorship.objects.filter(paper=paper, position=1).update(affiliation="ETH")
+    request = Request(rf.get("/api/v1/papers/"))
+    request.user = curator_user  # every placement, suggestions included
+    context = {"request": request}
+
+    answer = PaperSerializer(paper, context=context).data
+
+    def nested(serializer, rows):  # type: ignore[no-untyped-def]
+        return [dict(row) for row in serializer(rows, many=True, context=context).data]
+
+    authorships = paper.authorships.select_related("author").order_by("position")
+    placements = paper.placements.order_by("phase__order", "id")
+    assert answer["authors"] == nested(AuthorshipSerializer, authorships)
+    assert answer["placements"] == nested(PlacementBriefSerializer, placements)
+    assert len(answer["placements"]) == 3
+    assert answer["references"] == nested(
+        PaperBriefSerializer, [link.cited for link in paper.references.all()]
+    )
+    assert answer["cited_by"] == nested(
+        PaperBriefSerializer, [link.citing for link in paper.cited_by.all()]
+    )
+
+
 def test_a_new_field_is_one_declaration(rf):
     """The fast rendering, the page loads and `?fields=` follow the declared fields."""
     from rest_framework import serializers
