@@ -246,7 +246,7 @@ def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
                 "; ".join(author_names[a] for a in team),
                 published.isoformat(), published.isoformat(), year, primary, "", venue, "",
                 "", "", "", "{}", status, "off topic" if status == "excluded" else "",
-                now if status == "included" else None, "arxiv", "", "", "", False,
+                now if status == "included" else None, "arxiv", "", "", "", False, "",
             )
         )  # fmt: skip
         authorships += [(pk, author, position, "") for position, author in enumerate(team)]
@@ -282,7 +282,7 @@ def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
             "author_names", "published_at", "revised_at", "year", "primary_category",
             "journal_ref", "venue", "comment", "license", "bibtex_key", "bibtex_type",
             "bibtex_fields", "status", "status_reason", "included_at", "source",
-            "kind", "code_url", "oa_url", "record_incomplete",
+            "kind", "code_url", "oa_url", "record_incomplete", "curator_note",
         ],
         paper_rows,
     )  # fmt: skip
