@@ -36,7 +36,8 @@ PAPER_COLUMNS = (
     "id, title, abstract, year, published_at, revised_at, arxiv_id, arxiv_version, "
     "arxiv_versions, doi, primary_category, venue, journal_ref, comment, license, bibtex_key, "
     "bibtex_type, bibtex_fields, status, status_reason, included_at, source, "
-    "curator_edited_fields, created_at, updated_at"
+    "curator_edited_fields, created_at, updated_at, kind, code_url, oa_url, curator_note, "
+    "openalex_id, cited_by_count, cited_by_as_of, references_outside, record_incomplete"
 )
 
 
@@ -154,6 +155,28 @@ def baseline(  # type: ignore[no-untyped-def]
         categories: dict[int, list] = {}
         for paper_id, code in cursor.fetchall():
             categories.setdefault(paper_id, []).append(code)
+        linked: dict[str, dict[int, list]] = {"references": {}, "cited_by": {}}
+        for name, own, other in (
+            ("references", "citing", "cited"),
+            ("cited_by", "cited", "citing"),
+        ):
+            cursor.execute(
+                f"SELECT l.{own}_id, o.id, o.title, o.year, o.arxiv_id FROM papers_citation l "
+                f"JOIN papers_paper o ON o.id = l.{other}_id "
+                f"WHERE l.{own}_id = ANY(%s) AND o.status = 'included' "
+                "ORDER BY o.published_at DESC NULLS LAST, o.id DESC",
+                [ids],
+            )
+            for paper_id, pk, title, year, arxiv_id in cursor.fetchall():
+                linked[name].setdefault(paper_id, []).append(
+                    {
+                        "id": pk,
+                        "url": f"{BASE}/papers/{pk}/",
+                        "title": title,
+                        "year": year,
+                        "arxiv_id": arxiv_id,
+                    }
+                )
     results = []
     for row in rows:
         pk = row["id"]
@@ -173,9 +196,21 @@ def baseline(  # type: ignore[no-untyped-def]
                 "arxiv_url": f"https://arxiv.org/abs/{row['arxiv_id']}" if row["arxiv_id"] else "",
                 "doi": row["doi"],
                 "doi_url": f"https://doi.org/{row['doi']}" if row["doi"] else "",
+                "pdf_url": f"https://arxiv.org/pdf/{row['arxiv_id']}" if row["arxiv_id"] else "",
                 "primary_category": row["primary_category"],
                 "categories": categories.get(pk, []),
                 "venue": row["venue"],
+                "kind": row["kind"],
+                "code_url": row["code_url"],
+                "oa_url": row["oa_url"],
+                "curator_note": row["curator_note"],
+                "openalex_id": row["openalex_id"],
+                "cited_by_count": row["cited_by_count"],
+                "cited_by_as_of": row["cited_by_as_of"] and row["cited_by_as_of"].isoformat(),
+                "references_outside": row["references_outside"],
+                "references": linked["references"].get(pk, []),
+                "cited_by": linked["cited_by"].get(pk, []),
+                "record_incomplete": row["record_incomplete"],
                 "journal_ref": row["journal_ref"],
                 "comment": row["comment"],
                 "license": row["license"],
@@ -265,6 +300,9 @@ def search_count(cursor, where: str, params: list) -> tuple[int, bool, list | No
     return max(COUNT_CAP + 1, estimate), True, window
 
 
+NEWEST = "year DESC NULLS LAST, published_at DESC NULLS LAST, id DESC"  # filtered lists
+
+
 CASES = [
     # (label, API query string, baseline WHERE, params, ORDER BY, search text)
     (
@@ -272,7 +310,7 @@ CASES = [
         "page_size=50",
         "status = 'included'",
         [],
-        "published_at DESC, id DESC",
+        "published_at DESC, id DESC",  # no filter: the model's ordering
         "",
     ),
     (
@@ -282,7 +320,7 @@ CASES = [
         "ph ON ph.id = p.phase_id WHERE p.paper_id = papers_paper.id AND "
         "p.review_state = 'accepted' AND ph.slug = %s)",
         ["testing-evaluation"],
-        "published_at DESC, id DESC",
+        NEWEST,
         "",
     ),
 ]
