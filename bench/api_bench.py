@@ -155,21 +155,23 @@ def baseline(  # type: ignore[no-untyped-def]
         categories: dict[int, list] = {}
         for paper_id, code in cursor.fetchall():
             categories.setdefault(paper_id, []).append(code)
-        # Citation links within sellm, both ways, to included papers, newest first.
-        links: dict[str, dict[int, list]] = {"citing": {}, "cited": {}}
-        for own, other in (("citing", "cited"), ("cited", "citing")):
+        linked: dict[str, dict[int, list]] = {"references": {}, "cited_by": {}}
+        for name, own, other in (
+            ("references", "citing", "cited"),
+            ("cited_by", "cited", "citing"),
+        ):
             cursor.execute(
-                f"SELECT c.{own}_id, o.id, o.title, o.year, o.arxiv_id FROM papers_citation c "
-                f"JOIN papers_paper o ON o.id = c.{other}_id "
-                f"WHERE c.{own}_id = ANY(%s) AND o.status = 'included' "
-                f"ORDER BY c.{own}_id, o.published_at DESC NULLS LAST, o.id DESC",
+                f"SELECT l.{own}_id, o.id, o.title, o.year, o.arxiv_id FROM papers_citation l "
+                f"JOIN papers_paper o ON o.id = l.{other}_id "
+                f"WHERE l.{own}_id = ANY(%s) AND o.status = 'included' "
+                "ORDER BY o.published_at DESC NULLS LAST, o.id DESC",
                 [ids],
             )
-            for paper_id, other_id, title, year, arxiv_id in cursor.fetchall():
-                links[own].setdefault(paper_id, []).append(
+            for paper_id, pk, title, year, arxiv_id in cursor.fetchall():
+                linked[name].setdefault(paper_id, []).append(
                     {
-                        "id": other_id,
-                        "url": f"{BASE}/papers/{other_id}/",
+                        "id": pk,
+                        "url": f"{BASE}/papers/{pk}/",
                         "title": title,
                         "year": year,
                         "arxiv_id": arxiv_id,
@@ -204,12 +206,10 @@ def baseline(  # type: ignore[no-untyped-def]
                 "curator_note": row["curator_note"],
                 "openalex_id": row["openalex_id"],
                 "cited_by_count": row["cited_by_count"],
-                "cited_by_as_of": row["cited_by_as_of"].isoformat()
-                if row["cited_by_as_of"]
-                else None,
+                "cited_by_as_of": row["cited_by_as_of"] and row["cited_by_as_of"].isoformat(),
                 "references_outside": row["references_outside"],
-                "references": links["citing"].get(pk, []),
-                "cited_by": links["cited"].get(pk, []),
+                "references": linked["references"].get(pk, []),
+                "cited_by": linked["cited_by"].get(pk, []),
                 "record_incomplete": row["record_incomplete"],
                 "journal_ref": row["journal_ref"],
                 "comment": row["comment"],
@@ -300,6 +300,9 @@ def search_count(cursor, where: str, params: list) -> tuple[int, bool, list | No
     return max(COUNT_CAP + 1, estimate), True, window
 
 
+NEWEST = "year DESC NULLS LAST, published_at DESC NULLS LAST, id DESC"  # filtersets.NEWEST_FIRST
+
+
 CASES = [
     # (label, API query string, baseline WHERE, params, ORDER BY, search text)
     (
@@ -307,7 +310,7 @@ CASES = [
         "page_size=50",
         "status = 'included'",
         [],
-        "year DESC NULLS LAST, published_at DESC NULLS LAST, id DESC",  # filtersets.NEWEST_FIRST
+        NEWEST,
         "",
     ),
     (
@@ -317,7 +320,7 @@ CASES = [
         "ph ON ph.id = p.phase_id WHERE p.paper_id = papers_paper.id AND "
         "p.review_state = 'accepted' AND ph.slug = %s)",
         ["testing-evaluation"],
-        "year DESC NULLS LAST, published_at DESC NULLS LAST, id DESC",  # filtersets.NEWEST_FIRST
+        NEWEST,
         "",
     ),
 ]

@@ -1,6 +1,7 @@
 """The paper endpoints: every filter and their combinations, ordering, search, paging, field
 selection, visibility, and curators' writes."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -545,7 +546,6 @@ def test_the_fast_paper_rendering_equals_drfs_generic_rendering(rf):
     from rest_framework import serializers
     from rest_framework.request import Request
 
-    from apps.papers.api.relations import attach_relations
     from apps.papers.api.serializers import PaperSerializer
     from apps.papers.search import search_papers
 
@@ -569,17 +569,100 @@ def test_the_fast_paper_rendering_equals_drfs_generic_rendering(rf):
     Citation.objects.create(citing=PaperFactory(), cited=paper)
     request = Request(rf.get("/api/v1/papers/"))
     found = search_papers(Paper.objects.filter(pk=paper.pk), "lovelace").get()
-    attach_relations([found], user=request.user, request=request)
     serializer = PaperSerializer(found, context={"request": request})
 
+    fast = serializer.data
     generic = serializers.Serializer.to_representation(serializer, found)
 
-    assert serializer.data == generic
+    assert fast == generic
+    assert json.dumps(fast) == json.dumps(generic)  # the same types, too
     assert generic["relevance"] > 0
     assert generic["arxiv_versions"][1] == {"version": 2, "date": None}
     assert generic["cited_by_as_of"] == "2026-11-30"
     assert len(generic["references"]) == len(generic["cited_by"]) == 1
     assert set(generic) == set(PaperSerializer._declared_fields)
+
+
+def test_page_loaders_answer_what_the_nested_serializers_declare(rf, curator_user):
+    """Each relation field's rows, built from plain values for speed, equal the declared
+    nested serializer run on model instances (so the shapes cannot drift apart)."""
+    from rest_framework.request import Request
+
+    from apps.papers.api.serializers import (
+        AuthorshipSerializer,
+        PaperBriefSerializer,
+        PaperSerializer,
+        PlacementBriefSerializer,
+    )
+
+    paper = PaperFactory(authors=["Ada Lovelace", "Alan Turing"])
+    challenge = ChallengeFactory()
+    PlacementFactory(paper=paper, challenge=challenge)
+    PlacementFactory(paper=paper, direction=ResearchDirectionFactory(challenges=[challenge]))
+    PlacementFactory(
+        paper=paper,
+        phase=PhaseFactory(),
+        origin=Placement.Origin.SUGGESTED,
+        review_state=Placement.ReviewState.PENDING,
+        confidence=0.5,
+    )
+    Citation.objects.create(citing=paper, cited=PaperFactory())
+    Citation.objects.create(citing=PaperFactory(), cited=paper)
+    Authorship.objects.filter(paper=paper, position=1).update(affiliation="ETH")
+    request = Request(rf.get("/api/v1/papers/"))
+    request.user = curator_user  # every placement, suggestions included
+    context = {"request": request}
+
+    answer = PaperSerializer(paper, context=context).data
+
+    def nested(serializer, rows):  # type: ignore[no-untyped-def]
+        return [dict(row) for row in serializer(rows, many=True, context=context).data]
+
+    authorships = paper.authorships.select_related("author").order_by("position")
+    placements = paper.placements.order_by("phase__order", "id")
+    assert answer["authors"] == nested(AuthorshipSerializer, authorships)
+    assert answer["placements"] == nested(PlacementBriefSerializer, placements)
+    assert len(answer["placements"]) == 3
+    assert answer["references"] == nested(
+        PaperBriefSerializer, [link.cited for link in paper.references.all()]
+    )
+    assert answer["cited_by"] == nested(
+        PaperBriefSerializer, [link.citing for link in paper.cited_by.all()]
+    )
+
+
+def test_a_new_field_is_one_declaration(rf):
+    """The fast rendering, the page loads and `?fields=` follow the declared fields."""
+    from rest_framework import serializers
+    from rest_framework.request import Request
+
+    from apps.core.api.rows import PageRowsField
+    from apps.papers.api.serializers import PaperSerializer
+
+    loads = []
+
+    def load_shouts(ids, context):
+        loads.append(sorted(ids))
+        return {
+            pk: [f"#{pk}!"] for pk in Paper.objects.filter(pk__in=ids).values_list("pk", flat=True)
+        }
+
+    class Extended(PaperSerializer):
+        title_key = serializers.CharField(read_only=True)
+        shouts = PageRowsField(load_shouts)
+
+    papers = PaperFactory.create_batch(3, title="Loud")
+    request = Request(rf.get("/api/v1/papers/"))
+
+    rows = Extended(papers, many=True, context={"request": request}).data
+    trimmed = Extended(
+        papers, many=True, context={"request": request, "selected_fields": ["id", "title_key"]}
+    ).data
+
+    assert [row["shouts"] for row in rows] == [[f"#{p.pk}!"] for p in papers]
+    assert [row["title_key"] for row in rows] == ["loud"] * 3
+    assert loads == [sorted(p.pk for p in papers)]  # one load for the page, none when trimmed
+    assert trimmed == [{"id": p.pk, "title_key": "loud"} for p in papers]
 
 
 def test_search_pages_count_all_matches(anon):

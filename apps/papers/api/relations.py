@@ -1,19 +1,22 @@
-"""What a page of papers shows beside each row — authors, visible placements, categories —
-fetched as plain rows, one query per relation, and attached to the papers.
+"""What a page of papers shows beside each row — authors, visible placements, categories,
+citations — as the page loaders of `PaperSerializer`'s fields (`apps.core.api.rows`).
 
-The paper list is the API's hottest path. Prefetching model instances and running them
-through nested serializers cost more than the database work itself (measured in
-bench/api_bench.py); plain rows, already shaped as the answer, keep the list within twice a
-hand-written SQL baseline. The query count stays fixed whatever the page size.
+Each loader runs one query for the whole page, as plain rows already shaped as the answer:
+prefetching model instances and running them through nested serializers cost more than the
+database work itself (bench/api_bench.py). Placements and cited or citing papers are those the
+request's user may see: accepted placements and included papers for the public, all for
+curators.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import F
 
 from apps.core.api.fields import UrlTemplate
+from apps.core.api.rows import PageLoader
 from apps.papers.models import Authorship, Citation, Paper
 from apps.papers.selectors import papers_visible_to, placements_visible_to
 
@@ -33,53 +36,42 @@ PLACEMENT_COLUMNS = (
 )
 
 
-def attach_relations(
-    papers: Sequence[Paper],
-    *,
-    user: AbstractBaseUser | AnonymousUser,
-    request: object | None,
-    authors: bool = True,
-    placements: bool = True,
-    categories: bool = True,
-    citations: bool = True,
-) -> None:
-    """Set `author_rows`, `placement_rows`, `category_codes`, `reference_rows` and
-    `cited_by_rows` on each paper (the ones asked for). Placements and cited or citing papers
-    are those `user` may see: accepted placements and included papers for the public, all
-    for curators."""
-    ids = [paper.pk for paper in papers]
-    if not ids:
-        return
-    if authors:
-        _attach_authors(papers, ids, request)
-    if placements:
-        _attach_placements(papers, ids, user, request)
-    if categories:
-        codes: dict[int, list[str]] = defaultdict(list)
-        through = Paper.categories.through.objects.filter(paper_id__in=ids)
-        for paper_id, code in through.order_by("category_id").values_list(
-            "paper_id", "category_id"
-        ):
-            codes[paper_id].append(code)
-        for paper in papers:
-            paper.category_codes = codes.get(paper.pk, [])  # type: ignore[attr-defined]  # read by PaperSerializer
-    if citations:
-        _attach_citations(papers, ids, user, request)
+def _user(context: Mapping[str, Any]) -> AbstractBaseUser | AnonymousUser:
+    return getattr(context.get("request"), "user", None) or AnonymousUser()
 
 
-def _attach_citations(
-    papers: Sequence[Paper],
-    ids: list[int],
-    user: AbstractBaseUser | AnonymousUser,
-    request: object | None,
-) -> None:
-    """Both directions in one query each, as brief paper rows (newest first)."""
-    url = UrlTemplate("api:paper-detail", request)
-    visible = papers_visible_to(user).order_by().values("pk")
-    for attribute, own, other in (
-        ("reference_rows", "citing", "cited"),
-        ("cited_by_rows", "cited", "citing"),
-    ):
+def load_authors(ids: list[int], context: Mapping[str, Any]) -> dict[int, list[dict]]:
+    """Authors in order, as `AuthorshipSerializer` shows them."""
+    url = UrlTemplate("api:author-detail", context.get("request"))
+    rows: dict[int, list[dict]] = defaultdict(list)
+    authorships = (
+        Authorship.objects.filter(paper_id__in=ids)
+        .order_by("paper_id", "position")
+        .values_list("paper_id", "author_id", "author__name", "affiliation")
+    )
+    for paper_id, author_id, name, affiliation in authorships:
+        rows[paper_id].append(
+            {"id": author_id, "name": name, "affiliation": affiliation, "url": url(author_id)}
+        )
+    return rows
+
+
+def load_categories(ids: list[int], context: Mapping[str, Any]) -> dict[int, list[str]]:
+    """Category codes, sorted."""
+    codes: dict[int, list[str]] = defaultdict(list)
+    through = Paper.categories.through.objects.filter(paper_id__in=ids)
+    for paper_id, code in through.order_by("category_id").values_list("paper_id", "category_id"):
+        codes[paper_id].append(code)
+    return codes
+
+
+def citation_loader(own: str, other: str) -> PageLoader:
+    """Papers linked by a citation (`own` → `other`: citing → cited gives the references), as
+    `PaperBriefSerializer` shows them, newest first."""
+
+    def load(ids: list[int], context: Mapping[str, Any]) -> dict[int, list[dict]]:
+        url = UrlTemplate("api:paper-detail", context.get("request"))
+        visible = papers_visible_to(_user(context)).order_by().values("pk")
         rows: dict[int, list[dict]] = defaultdict(list)
         links = (
             Citation.objects.filter(**{f"{own}_id__in": ids, f"{other}__in": visible})
@@ -98,32 +90,18 @@ def _attach_citations(
             rows[paper_id].append(
                 {"id": pk, "url": url(pk), "title": title, "year": year, "arxiv_id": arxiv_id}
             )
-        for paper in papers:
-            setattr(paper, attribute, rows.get(paper.pk, []))
+        return rows
+
+    return load
 
 
-def _attach_authors(papers: Sequence[Paper], ids: list[int], request: object | None) -> None:
-    url = UrlTemplate("api:author-detail", request)
-    rows: dict[int, list[dict]] = defaultdict(list)
-    authorships = (
-        Authorship.objects.filter(paper_id__in=ids)
-        .order_by("paper_id", "position")
-        .values_list("paper_id", "author_id", "author__name", "affiliation")
-    )
-    for paper_id, author_id, name, affiliation in authorships:
-        rows[paper_id].append(
-            {"id": author_id, "name": name, "affiliation": affiliation, "url": url(author_id)}
-        )
-    for paper in papers:
-        paper.author_rows = rows.get(paper.pk, [])  # type: ignore[attr-defined]  # read by PaperSerializer
+load_references = citation_loader("citing", "cited")
+load_cited_by = citation_loader("cited", "citing")
 
 
-def _attach_placements(
-    papers: Sequence[Paper],
-    ids: list[int],
-    user: AbstractBaseUser | AnonymousUser,
-    request: object | None,
-) -> None:
+def load_placements(ids: list[int], context: Mapping[str, Any]) -> dict[int, list[dict]]:
+    """The placements the user may see, as `PlacementBriefSerializer` shows them."""
+    request = context.get("request")
     urls = {
         "placement": UrlTemplate("api:placement-detail", request),
         "phase": UrlTemplate("api:phase-detail", request, "slug"),
@@ -132,7 +110,7 @@ def _attach_placements(
     }
     rows: dict[int, list[dict]] = defaultdict(list)
     placements = (
-        placements_visible_to(user)
+        placements_visible_to(_user(context))
         .filter(paper_id__in=ids)
         .order_by("phase__order", "id")
         .values_list(*PLACEMENT_COLUMNS)
@@ -161,5 +139,4 @@ def _attach_placements(
                 "review_state": state,
             }
         )
-    for paper in papers:
-        paper.placement_rows = rows.get(paper.pk, [])  # type: ignore[attr-defined]  # read by PaperSerializer
+    return rows

@@ -1,15 +1,21 @@
 """Papers, authors and placements as the API shows and takes them."""
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.api.fields import LinkField, SelectableFieldsSerializer, UrlTemplate
+from apps.core.api.fields import LinkField, SelectableFieldsSerializer
+from apps.core.api.rows import FastRowSerializer, PageRowsField
 from apps.core.api.strict import IntegerPrimaryKeyRelatedField, RefuseUnknownFieldsMixin
 from apps.papers import limits
+from apps.papers.api.relations import (
+    load_authors,
+    load_categories,
+    load_cited_by,
+    load_placements,
+    load_references,
+)
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Paper, Placement
 from apps.papers.services.upsert import TEXT_LIMITS
@@ -64,38 +70,32 @@ class PlacementSerializer(SelectableFieldsSerializer, PlacementBriefSerializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
 
-class AttachedField(serializers.Field):
-    """Rows `apps.papers.api.relations.attach_relations` put on the paper, already in their
-    final shape (the schema comes from `extend_schema_field` on each use)."""
-
-    def __init__(self, attribute: str, **kwargs: Any) -> None:
-        self.attribute = attribute
-        kwargs.update(read_only=True, source="*")
-        super().__init__(**kwargs)
-
-    def to_representation(self, paper: Paper) -> list:
-        return getattr(paper, self.attribute)
-
-
 @extend_schema_field(AuthorshipSerializer(many=True))
-class AuthorsField(AttachedField):
+class AuthorsField(PageRowsField):
     """The paper's authors in order."""
 
 
 @extend_schema_field(PlacementBriefSerializer(many=True))
-class PlacementsField(AttachedField):
+class PlacementsField(PageRowsField):
     """The placements of the paper the user may see."""
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})
-class CategoryCodesField(AttachedField):
+class CategoryCodesField(PageRowsField):
     """The paper's category codes."""
 
 
 @extend_schema_field(PaperBriefSerializer(many=True))
-class CitationsField(AttachedField):
+class CitationsField(PageRowsField):
     """Papers of sellm this one cites (`references`) or that cite it (`cited_by`), the ones
     the user may see, newest first."""
+
+
+class RoundedFloatField(serializers.FloatField):
+    """A float to six decimals (a search's relevance)."""
+
+    def to_representation(self, value: Any) -> Any:
+        return round(float(value), 6)
 
 
 class ArxivVersionSerializer(serializers.Serializer):
@@ -103,17 +103,20 @@ class ArxivVersionSerializer(serializers.Serializer):
     date = serializers.DateTimeField(allow_null=True)
 
 
-class PaperSerializer(SelectableFieldsSerializer):
+class PaperSerializer(FastRowSerializer):
     """A paper with its authors (in order), categories and placements.
 
     The public sees included papers and their accepted placements; curators see every paper
     and every placement (suggestions included).
     """
 
+    # Each field is declared once, with how to read it (a source, or a page loader for the
+    # rows beside a paper): the fast rendering, the page loads and `?fields=` follow these.
+
     id = serializers.IntegerField(read_only=True)
     url = LinkField("api:paper-detail")
     title = serializers.CharField(read_only=True)
-    authors = AuthorsField("author_rows")
+    authors = AuthorsField(load_authors)
     abstract = serializers.CharField(read_only=True)
     year = serializers.IntegerField(read_only=True, allow_null=True)
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -128,7 +131,7 @@ class PaperSerializer(SelectableFieldsSerializer):
         source="arxiv_pdf_url", read_only=True, help_text="arXiv's PDF (empty without arXiv id)."
     )
     primary_category = serializers.CharField(read_only=True)
-    categories = CategoryCodesField("category_codes")
+    categories = CategoryCodesField(load_categories)
     venue = serializers.CharField(read_only=True)
     kind = serializers.ChoiceField(
         choices=[("", "not known"), *Paper.Kind.choices],
@@ -150,8 +153,8 @@ class PaperSerializer(SelectableFieldsSerializer):
     references_outside = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Referenced works that are not in sellm."
     )
-    references = CitationsField("reference_rows")
-    cited_by = CitationsField("cited_by_rows")
+    references = CitationsField(load_references)
+    cited_by = CitationsField(load_cited_by)
     record_incomplete = serializers.BooleanField(
         read_only=True, help_text="Facts are missing or unconfirmed until the next refresh."
     )
@@ -161,104 +164,19 @@ class PaperSerializer(SelectableFieldsSerializer):
     bibtex_key = serializers.CharField(read_only=True)
     bibtex_type = serializers.CharField(read_only=True)
     bibtex_fields = serializers.DictField(child=serializers.CharField(), read_only=True)
-    placements = PlacementsField("placement_rows")
+    placements = PlacementsField(load_placements)
     status = serializers.ChoiceField(choices=Paper.Status.choices, read_only=True)
     status_reason = serializers.CharField(read_only=True)
     included_at = serializers.DateTimeField(read_only=True, allow_null=True)
     source = serializers.ChoiceField(choices=Paper.Source.choices, read_only=True)  # type: ignore[assignment]  # named like Field.source
     curator_edited_fields = serializers.ListField(child=serializers.CharField(), read_only=True)
-    relevance = serializers.SerializerMethodField(
-        help_text="How well the paper matches `q` (higher is better); null without `q`."
+    relevance = RoundedFloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="How well the paper matches `q` (higher is better); null without `q`.",
     )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
-
-    @extend_schema_field(serializers.FloatField(allow_null=True))
-    def get_relevance(self, paper: Paper) -> float | None:
-        relevance = getattr(paper, "relevance", None)
-        return None if relevance is None else round(float(relevance), 6)
-
-    def to_representation(self, paper: Paper) -> dict:
-        """The answer DRF's field-by-field rendering gives (a test holds the two equal), built
-        directly: a list page renders up to 200 papers, and the generic path cost more than
-        the database (bench/api_bench.py)."""
-        getters = self.__dict__.get("_getters")
-        if getters is None:
-            # Field names only: binding copies of all 32 field objects is not needed here.
-            names = self.selected_names() or list(self._declared_fields)
-            url = UrlTemplate("api:paper-detail", self.context.get("request"))
-            getters = self._getters = [(name, _PAPER_GETTERS[name], url) for name in names]
-        return {name: getter(paper, url) for name, getter, url in getters}
-
-
-def _iso(value: datetime | None) -> str | None:
-    """A datetime as DRF writes it: ISO 8601 in UTC, with Z."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _relevance(paper: Paper, url: object) -> float | None:
-    relevance = getattr(paper, "relevance", None)
-    return None if relevance is None else round(float(relevance), 6)
-
-
-def _attached(attribute: str) -> Callable[[Paper, UrlTemplate], object]:
-    """Rows `attach_relations` set on the paper under `attribute`."""
-    return lambda paper, url: getattr(paper, attribute)
-
-
-# One getter per field of PaperSerializer, in its order (checked at import below).
-_PAPER_GETTERS: dict[str, Callable[[Paper, UrlTemplate], object]] = {
-    "id": lambda p, url: p.pk,
-    "url": lambda p, url: url(p.pk),
-    "title": lambda p, url: p.title,
-    "authors": lambda p, url: p.author_rows,  # type: ignore[attr-defined]  # attach_relations
-    "abstract": lambda p, url: p.abstract,
-    "year": lambda p, url: p.year,
-    "published_at": lambda p, url: _iso(p.published_at),
-    "revised_at": lambda p, url: _iso(p.revised_at),
-    "arxiv_id": lambda p, url: p.arxiv_id,
-    "arxiv_version": lambda p, url: p.arxiv_version,
-    "arxiv_versions": lambda p, url: [
-        {"version": int(v["version"]), "date": v.get("date") or None} for v in p.arxiv_versions
-    ],
-    "arxiv_url": lambda p, url: p.arxiv_url,
-    "doi": lambda p, url: p.doi,
-    "doi_url": lambda p, url: p.doi_url,
-    "pdf_url": lambda p, url: p.arxiv_pdf_url,
-    "primary_category": lambda p, url: p.primary_category,
-    "categories": lambda p, url: p.category_codes,  # type: ignore[attr-defined]
-    "venue": lambda p, url: p.venue,
-    "kind": lambda p, url: p.kind,
-    "code_url": lambda p, url: p.code_url,
-    "oa_url": lambda p, url: p.oa_url,
-    "curator_note": lambda p, url: p.curator_note,
-    "openalex_id": lambda p, url: p.openalex_id,
-    "cited_by_count": lambda p, url: p.cited_by_count,
-    "cited_by_as_of": lambda p, url: p.cited_by_as_of.isoformat() if p.cited_by_as_of else None,
-    "references_outside": lambda p, url: p.references_outside,
-    "references": _attached("reference_rows"),
-    "cited_by": _attached("cited_by_rows"),
-    "record_incomplete": lambda p, url: p.record_incomplete,
-    "journal_ref": lambda p, url: p.journal_ref,
-    "comment": lambda p, url: p.comment,
-    "license": lambda p, url: p.license,
-    "bibtex_key": lambda p, url: p.bibtex_key,
-    "bibtex_type": lambda p, url: p.bibtex_type,
-    "bibtex_fields": lambda p, url: {str(k): str(v) for k, v in p.bibtex_fields.items()},
-    "placements": lambda p, url: p.placement_rows,  # type: ignore[attr-defined]
-    "status": lambda p, url: p.status,
-    "status_reason": lambda p, url: p.status_reason,
-    "included_at": lambda p, url: _iso(p.included_at),
-    "source": lambda p, url: p.source,
-    "curator_edited_fields": lambda p, url: [str(name) for name in p.curator_edited_fields],
-    "relevance": _relevance,
-    "created_at": lambda p, url: _iso(p.created_at),
-    "updated_at": lambda p, url: _iso(p.updated_at),
-}
-assert list(_PAPER_GETTERS) == list(PaperSerializer._declared_fields), "getters out of step"
 
 
 class AuthorSerializer(SelectableFieldsSerializer):

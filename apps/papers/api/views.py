@@ -21,7 +21,6 @@ from apps.core.api.pagination import PageOrCursorPagination
 from apps.core.api.permissions import acting_user
 from apps.core.roles import is_curator
 from apps.papers.api.filtersets import AuthorFilterSet, PlacementFilterSet
-from apps.papers.api.relations import attach_relations
 from apps.papers.api.renderers import (
     BibTeXRenderer,
     CSLJSONRenderer,
@@ -171,31 +170,17 @@ class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.Mode
             return queryset.order_by(*NEWEST_FIRST)  # the filterset's default order
         return super().filter_queryset(queryset)
 
-    def attach(self, papers: list[Paper]) -> list[Paper]:
-        """Fetch the rows shown beside each paper (only those asked for): one query each."""
-        attach_relations(
-            papers,
-            user=self.request.user,
-            request=self.request,
-            authors=self.wants("authors"),
-            placements=self.wants("placements"),
-            categories=self.wants("categories"),
-            citations=self.wants("references") or self.wants("cited_by"),
-        )
-        return papers
-
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         papers = self.filter_queryset(self.get_queryset())
         if self.exporting:  # streamed, not a DRF Response (finalize_response takes either)
             return self.stream(papers.iterator(chunk_size=EXPORT_CHUNK), "papers")  # type: ignore[return-value]
-        page = self.attach(cast("list[Paper]", self.paginate_queryset(papers)))
+        page = self.paginate_queryset(papers)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         paper = self.get_object()
         if self.exporting:
             return self.stream([paper], f"paper-{paper.pk}")  # type: ignore[return-value]
-        self.attach([paper])
         return Response(self.get_serializer(paper).data)
 
     def stream(self, papers, name: str) -> StreamingHttpResponse:  # type: ignore[no-untyped-def]
@@ -217,7 +202,7 @@ class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.Mode
         return super().finalize_response(request, response, *args, **kwargs)
 
     def answer(self, paper: Paper, code: int) -> Response:
-        fresh = self.attach([papers_visible_to(self.request.user).get(pk=paper.pk)])[0]
+        fresh = papers_visible_to(self.request.user).get(pk=paper.pk)
         data = self.read_serializer(fresh).data
         return Response(data, status=code, headers={"Location": data["url"]})
 
