@@ -179,6 +179,7 @@ class PaperFilterSet(django_filters.FilterSet):
         field_name="cited_by_count",
         lookup_expr="gte",
         min_value=0,
+        max_value=2**31 - 1,  # the column is a PostgreSQL integer
         label="Cited at least this often (OpenAlex; papers with no known count are left out)",
     )
     arxiv_id = ArxivIdFilter(max_length=100, label="arXiv id")

@@ -188,3 +188,10 @@ def test_an_object_where_a_list_belongs_is_a_400(curator_api) -> None:
 
     assert response.status_code == 400, response.content
     assert response.json()["errors"]["challenges"] == ["Expected a list."]
+
+
+def test_a_citation_minimum_past_the_column_is_a_400(anon, db) -> None:  # type: ignore[no-untyped-def]
+    response = anon.get("/api/v1/stats/", {"cited_by_min": 9223211619})
+
+    assert response.status_code == 400
+    assert "cited_by_min" in response.json()["errors"]
