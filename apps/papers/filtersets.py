@@ -69,7 +69,7 @@ class ArxivIdField(forms.CharField):
             return None
         parsed = parse_arxiv_id(str(value))
         if parsed is None:
-            raise forms.ValidationError(f"{value!r} is not an arXiv id.")
+            raise forms.ValidationError("%(value)r is not an arXiv id.", params={"value": value})
         return parsed[0]
 
 
@@ -82,7 +82,7 @@ class DoiField(forms.CharField):
             return None
         doi = normalize_doi(str(value))
         if doi is None:
-            raise forms.ValidationError(f"{value!r} is not a DOI.")
+            raise forms.ValidationError("%(value)r is not a DOI.", params={"value": value})
         return doi
 
 
@@ -101,7 +101,9 @@ class StrictBooleanField(forms.NullBooleanField):
         text = str(value).strip().lower()
         if text in self.TRUE or text in self.FALSE:
             return text in self.TRUE
-        raise forms.ValidationError(f"{value!r} is not true or false.", code="invalid")
+        raise forms.ValidationError(
+            "%(value)r is not true or false.", code="invalid", params={"value": value}
+        )
 
     def validate(self, value: object) -> None:
         pass

@@ -195,3 +195,12 @@ def test_a_citation_minimum_past_the_column_is_a_400(anon, db) -> None:  # type:
 
     assert response.status_code == 400
     assert "cited_by_min" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("name", ["doi", "arxiv_id", "has_doi"])
+def test_a_percent_sign_in_a_bad_filter_value_is_a_400(anon, db, name: str) -> None:  # type: ignore[no-untyped-def]
+    """The message echoes the value; a '%' in it must not be read as a format string."""
+    response = anon.get("/api/v1/stats/", {name: "50%d off"})
+
+    assert response.status_code == 400
+    assert name in response.json()["errors"]
