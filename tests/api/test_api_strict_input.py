@@ -37,6 +37,22 @@ def test_an_invalid_or_empty_filter_is_a_400_naming_it(
     assert parameter in response.json()["errors"]
 
 
+@pytest.mark.parametrize("format_", ["bibtex", "ris", "csljson"])
+@pytest.mark.parametrize("detail", [False, True])
+def test_an_export_refuses_an_unknown_field_like_json_does(
+    anon, format_: str, detail: bool
+) -> None:
+    """Found by fuzzing: an export never builds the read serializer, so `fields` went unchecked."""
+    paper = PaperFactory()
+    path = f"/api/v1/papers/{paper.pk}/" if detail else "/api/v1/papers/"
+
+    response = anon.get(f"{path}?fields=,,nonsense&format={format_}")
+
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"].startswith("application/json")
+    assert "nonsense" in response.json()["errors"]["fields"][0]
+
+
 @pytest.mark.parametrize(("value", "count"), [("true", 1), ("false", 1), ("1", 1), ("no", 1)])
 def test_has_doi_takes_true_and_false(anon, value: str, count: int) -> None:
     PaperFactory(doi="10.1/with")

@@ -66,6 +66,12 @@ class SelectableFieldsSerializer(serializers.Serializer):
 class FieldSelectionMixin:
     """View mixin: validate `?fields=` against the read serializer and pass it on."""
 
+    def initial(self, request: Any, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        # Validated for every GET, so an export (`format=bibtex`), which never builds the
+        # read serializer, refuses a bad `fields` like a JSON answer does.
+        self.selected_fields()
+
     def selected_fields(self) -> list[str] | None:
         request = getattr(self, "request", None)
         if request is None or request.method != "GET":
