@@ -1,5 +1,7 @@
 """Invalid values are refused with a 400 that names them, never silently ignored."""
 
+import json
+
 import pytest
 
 from apps.ingestion.models import IngestRun
@@ -51,6 +53,39 @@ def test_an_export_refuses_an_unknown_field_like_json_does(
     assert response.status_code == 400, response.content
     assert response["Content-Type"].startswith("application/json")
     assert "nonsense" in response.json()["errors"]["fields"][0]
+
+
+@pytest.mark.parametrize(
+    ("paging", "parameter"),
+    [
+        ("page_size=100000", "page_size"),
+        ("page_size=0", "page_size"),
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("cursor=zzz", "cursor"),
+        ("cursor=", "cursor"),
+        ("page=2&cursor=abc", "cursor"),
+    ],
+)
+def test_an_export_refuses_paging_the_schema_calls_invalid(
+    anon, paging: str, parameter: str
+) -> None:
+    """An export takes every row and ignores paging, but not paging that is wrong."""
+    PaperFactory()
+
+    response = anon.get(f"/api/v1/papers/?{paging}&format=bibtex")
+
+    assert response.status_code == 400, response.content
+    assert parameter in response.json()["errors"]
+
+
+def test_an_export_takes_every_row_whatever_valid_page_is_asked(anon) -> None:
+    PaperFactory.create_batch(3)
+
+    response = anon.get("/api/v1/papers/?page=2&page_size=1&format=csljson")
+
+    assert response.status_code == 200
+    assert len(json.loads(b"".join(response.streaming_content))) == 3
 
 
 @pytest.mark.parametrize(("value", "count"), [("true", 1), ("false", 1), ("1", 1), ("no", 1)])

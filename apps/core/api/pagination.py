@@ -45,6 +45,22 @@ class PageOrCursorPagination(BasePagination):
     ) -> list:
         self.request = request
         self.size = self._page_size(request)
+        cursor = self._checked_cursor(request)
+        if cursor is not None:
+            return self._cursor_page(queryset, cursor)
+        return self._numbered_page(queryset, request)
+
+    def check_parameters(self, request: Request) -> None:
+        """Refuse bad paging parameters without paging: an export takes every row, yet a
+        request the schema calls invalid (`page=0`, `page_size=1000`) is still a 400."""
+        self._page_size(request)
+        cursor = self._checked_cursor(request)
+        if cursor is None:
+            self._page_number(request)
+        else:
+            self._decode(cursor)
+
+    def _checked_cursor(self, request: Request) -> str | None:
         cursor = request.query_params.get(self.cursor_query_param)
         if cursor is not None:
             if self.page_query_param in request.query_params:
@@ -56,8 +72,7 @@ class PageOrCursorPagination(BasePagination):
                     {"cursor": ["Cursor paging walks rows in id order; leave out ordering."]},
                     code="invalid",
                 )
-            return self._cursor_page(queryset, cursor)
-        return self._numbered_page(queryset, request)
+        return cursor
 
     # --- numbered pages -----------------------------------------------------------------
 

@@ -173,6 +173,7 @@ class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.Mode
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
         papers = self.filter_queryset(self.get_queryset())
         if self.exporting:  # streamed, not a DRF Response (finalize_response takes either)
+            self.paginator.check_parameters(request)  # type: ignore[union-attr]
             return self.stream(papers.iterator(chunk_size=EXPORT_CHUNK), "papers")  # type: ignore[return-value]
         page = self.paginate_queryset(papers)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
