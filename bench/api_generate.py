@@ -196,12 +196,17 @@ def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
     now = datetime.now(UTC).isoformat()
 
     # Authors: distinct folded names.
+    # Distinct from each other and from the seed's authors (a seed paper has a David J. Miller).
+    from apps.papers.models import Author
+
+    taken = set(Author.objects.values_list("name_key", flat=True))
     names: dict[str, str] = {}
     while len(names) < authors:
         name = f"{rng.choice(FIRST)} {rng.choice(FIRST)[0]}. {rng.choice(LAST)}"
         if rng.random() < 0.5:
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}-{rng.choice(LAST)}"
-        names.setdefault(fold(name), name)
+        if fold(name) not in taken:
+            names.setdefault(fold(name), name)
     author_rows = [
         (first_author + i, now, now, "[]", name, key) for i, (key, name) in enumerate(names.items())
     ]
@@ -274,6 +279,23 @@ def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
             )  # fmt: skip
     print(f"generated {papers} papers in memory ({time.perf_counter() - started:.0f} s)")
 
+    # Placements first, with triggers and foreign-key checks off for that one COPY: the
+    # placement triggers would recompute the search document of every paper (each reading
+    # the placements, whose statistics do not yet know they hold rows); once analysed, the
+    # papers' own insert trigger reads each paper's placements through the paper_id index.
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    copy(
+        "papers_placement",
+        [
+            "id", "created_at", "updated_at", "origin", "confidence", "evidence", "review_state",
+            "reviewed_at", "challenge_id", "direction_id", "paper_id", "phase_id",
+        ],
+        placements,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("ANALYZE papers_placement")
     copy(
         "papers_paper",
         [
@@ -293,14 +315,6 @@ def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
             [(code,) for code in CATEGORIES],
         )
     copy("papers_paper_categories", ["paper_id", "category_id"], categories)
-    copy(
-        "papers_placement",
-        [
-            "id", "created_at", "updated_at", "origin", "confidence", "evidence", "review_state",
-            "reviewed_at", "challenge_id", "direction_id", "paper_id", "phase_id",
-        ],
-        placements,
-    )  # fmt: skip
     with connection.cursor() as cursor:
         for table in ("papers_paper", "papers_author", "papers_authorship", "papers_placement"):
             cursor.execute(
