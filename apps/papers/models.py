@@ -195,6 +195,14 @@ class Paper(FoldedKeyModel, CuratedModel):
         ordering = ("-published_at", "-id")
         indexes = [
             models.Index(fields=["status", "-published_at"], name="papers_paper_status_pub"),
+            # The public's lists count and filter included papers from this narrow index
+            # instead of the table (whose rows carry abstracts and search documents, 180 MB
+            # at 100,000 papers): a count by year, or the ids a placement filter joins.
+            models.Index(
+                fields=["year", "id"],
+                condition=Q(status="included"),
+                name="papers_paper_included_year",
+            ),
             # "Newest first" (filtersets.NEWEST_FIRST) has a PostgreSQL-only index with NULLS
             # LAST, which SQLite cannot index: migration 0006 creates it.
             # Prefix scans of citation keys (`hou2023large%`) when a stem's 26 lettered
@@ -403,6 +411,17 @@ class Placement(TimeStampedModel):
 
     class Meta:
         ordering = ("id",)
+        # A list filtered by phase, challenge or direction reads the papers placed there from
+        # these alone (an index-only scan; not the rows, with their notes): at 100,000 papers
+        # the count of one phase's list fell from 465 ms to about 40 ms.
+        indexes = [
+            models.Index(
+                fields=[target, "paper"],
+                condition=Q(review_state="accepted"),
+                name=f"papers_placed_{target}",
+            )
+            for target in ("phase", "challenge", "direction")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(challenge__isnull=True) | Q(direction__isnull=True),
