@@ -263,6 +263,8 @@ def server_env(database: str, static_root: str, page_cache_seconds: int) -> dict
         "DATABASE_URL": database,
         "CACHE_URL": REDIS_CACHE,
         "PAGE_CACHE_SECONDS": str(page_cache_seconds),
+        # The API's anonymous answer cache is on and off with the page cache.
+        "API_CACHE_SECONDS": "60" if page_cache_seconds else "0",
         "STATIC_ROOT": static_root,
         "LOG_LEVEL": "WARNING",
         **{f"API_THROTTLE_{s}": "1000000/minute" for s in ("ANON", "USER", "SEARCH", "EXPORT")},

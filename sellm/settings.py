@@ -155,6 +155,9 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://sellm")}
 # Seconds an anonymous reader's HTML page is kept in the cache and by browsers (0: render
 # every request). Signed-in users are never served from, nor stored in, this cache.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=300)
+# Seconds an anonymous JSON answer of the API is kept in the cache (0: answer every request
+# afresh); tokens and signed-in users always get fresh answers (apps.core.api.cache).
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
 
 # --- Auth -------------------------------------------------------------------------------
 

@@ -13,6 +13,9 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 # The suite searches the HTML list far more often than a reader; the throttle's own tests
 # set a low rate (tests/papers/test_search_throttle.py).
 os.environ.setdefault("HTML_THROTTLE_SEARCH", "100000/minute")
+# Tests read the API right after writing to it; the answer cache has its own tests
+# (tests/api/test_api_answer_cache.py), which turn it on.
+os.environ.setdefault("API_CACHE_SECONDS", "0")
 
 from sellm.settings import *  # noqa: F403
 from sellm.settings import STORAGES

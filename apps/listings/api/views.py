@@ -9,6 +9,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.cache import AnonymousAnswerCacheMixin
 from apps.listings.api.renderers import (
     ListingBibTeXRenderer,
     ListingCSLRenderer,
@@ -55,7 +56,9 @@ EXPORT_SCHEMAS = {
         responses={201: ListingDetailSerializer},
     ),
 )
-class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ListingViewSet(
+    AnonymousAnswerCacheMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Frozen listings: public reads and exports; curators freeze new ones."""
 
     serializer_class = ListingSerializer
@@ -123,7 +126,7 @@ class ListingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return super().finalize_response(request, response, *args, **kwargs)
 
 
-class PrismaView(generics.GenericAPIView):
+class PrismaView(AnonymousAnswerCacheMixin, generics.GenericAPIView):
     """The base's PRISMA 2020-style flow, whole or for one phase."""
 
     serializer_class = PrismaFlowSerializer

@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.cache import AnonymousAnswerCacheMixin
 from apps.core.api.fields import FieldSelectionMixin, ReadWriteSerializersMixin
 from apps.core.api.pagination import PageOrCursorPagination
 from apps.core.api.permissions import acting_user
@@ -135,7 +136,9 @@ class PaperPagination(PageOrCursorPagination):
     ),
     destroy=extend_schema(summary="Delete a paper (curators)", responses={204: None}),
 )
-class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet):
+class PaperViewSet(
+    AnonymousAnswerCacheMixin, ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet
+):
     """Papers: the public sees included ones, curators all (and may filter by status)."""
 
     pagination_class = PaperPagination
@@ -260,7 +263,9 @@ class PaperViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.Mode
         responses={200: PlacementSerializer},
     ),
 )
-class PlacementViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet):
+class PlacementViewSet(
+    AnonymousAnswerCacheMixin, ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet
+):
     """Placements: the public sees accepted ones of included papers; curators see all, and
     accept or reject suggestions."""
 
@@ -329,7 +334,7 @@ class PlacementViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.
     list=extend_schema(summary="List authors (search by name with q)"),
     retrieve=extend_schema(summary="One author, with their papers"),
 )
-class AuthorViewSet(FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
+class AuthorViewSet(AnonymousAnswerCacheMixin, FieldSelectionMixin, viewsets.ReadOnlyModelViewSet):
     """Authors; the public sees those with an included paper, and only included papers."""
 
     filterset_class = AuthorFilterSet
@@ -387,7 +392,7 @@ class StatsSerializer(serializers.Serializer):
     )
 
 
-class StatsView(generics.GenericAPIView):
+class StatsView(AnonymousAnswerCacheMixin, generics.GenericAPIView):
     """Included papers counted by phase, challenge, direction and/or year, after the same
     filters as the paper list."""
 
@@ -480,7 +485,7 @@ def _gap_years(row: GapRow) -> list[dict]:
     return [{"year": c.year, "count": c.count, "share": c.share} for c in row.cells]
 
 
-class GapMapView(generics.GenericAPIView):
+class GapMapView(AnonymousAnswerCacheMixin, generics.GenericAPIView):
     """The gap map's figures (the same as /gaps/), for scripts."""
 
     queryset = Paper.objects.none()

@@ -7,6 +7,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.core.api.cache import AnonymousAnswerCacheMixin
 from apps.core.api.fields import FieldSelectionMixin, ReadWriteSerializersMixin
 from apps.core.api.permissions import acting_user
 from apps.papers.services import taxonomy_item_edit
@@ -42,7 +43,9 @@ def taxonomy_schema(read: type, write: type, noun: str):  # type: ignore[no-unty
     )
 
 
-class TaxonomyViewSet(ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet):
+class TaxonomyViewSet(
+    AnonymousAnswerCacheMixin, ReadWriteSerializersMixin, FieldSelectionMixin, viewsets.ModelViewSet
+):
     """Shared behaviour: lookup by slug, reads with counts, writes through services."""
 
     lookup_field = "slug"
