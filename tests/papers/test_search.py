@@ -249,3 +249,40 @@ def test_a_papers_own_note_is_searched() -> None:
     )
 
     assert ids("observability") == {paper.pk}
+
+
+def test_a_ranked_page_and_its_total_equal_ranking_every_match(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Under the cap the page comes from one pass (PostgreSQL) yet is the exact ranking: the
+    same ids, in the same order, as ordering every match by relevance; the total is exact."""
+    monkeypatch.setattr(search, "COUNT_CAP", 20)
+    for n in range(9):
+        PaperFactory(title=f"Fuzzing compilers {n}", abstract="fuzzing " * (n % 4))
+    PaperFactory.create_batch(4, title="Symbolic execution", abstract="one fuzzing baseline")
+    expected = list(
+        search_papers(Paper.objects.included(), "fuzzing")
+        .order_by("-relevance", "-published_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == 13
+
+    pages = [
+        APIClient().get("/api/v1/papers/", {"q": "fuzzing", "page_size": 5, "page": n}).json()
+        for n in (1, 2, 3)
+    ]
+
+    assert [row["id"] for page in pages for row in page["results"]] == expected
+    assert {page["count"] for page in pages} == {13}
+    assert all("count_is_estimate" not in page for page in pages)
+    assert pages[2]["next"] is None
+    assert APIClient().get("/api/v1/papers/", {"q": "fuzzing", "page": 4}).status_code == 404
+
+
+def test_only_the_cap_knows_a_total_is_over_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A total over the cap whose sample says under it is shown as "more than", not a
+    made-up "about" figure."""
+    paginator = search.SearchPaginator(Paper.objects.none(), 10)
+    paginator.count_is_estimate = True
+    paginator.__dict__["count"] = search.COUNT_CAP + 1
+    assert search.count_label(paginator) == f"more than {search.COUNT_CAP:,}"
+    paginator.__dict__["count"] = 81_000
+    assert search.count_label(paginator) == "about 81,000"
