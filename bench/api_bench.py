@@ -269,19 +269,17 @@ def search_page(  # type: ignore[no-untyped-def]
     cursor, where: str, params: list, tsquery: str, size: int
 ) -> tuple[int, bool, list[int]]:
     """(count, is it an estimate, the first page's ids), as SearchPaginator does it: the
-    planner's row estimate picks the path; one pass over at most COUNT_CAP + 1 matches gives
-    an exact count and ranking; above the cap a sample of ~1,000 ids estimates the total and
-    the RANK_WINDOW newest matches are ranked."""
-    from apps.papers.search import COUNT_CAP, RANK_WINDOW, SAMPLE_BLOCK, SAMPLE_BLOCKS
-
-    def ranked(inner: str, inner_params: list) -> tuple[int, list[int]]:
-        cursor.execute(
-            "SELECT count(*), (array_agg(id ORDER BY relevance DESC, published_at DESC, "
-            f"id DESC))[1:%s] FROM ({inner}) m",
-            [size, *inner_params],
-        )
-        found, ids = cursor.fetchone()
-        return found, list(ids or [])
+    planner's row estimate (checked by the sample when high) picks the path; one pass over
+    at most PASS_LIMIT + 1 matches gives an exact count and ranks all of them up to
+    COUNT_CAP, the RANK_WINDOW newest above; broader, a sample of ~1,000 ids estimates the
+    total and the RANK_WINDOW newest matches are ranked."""
+    from apps.papers.search import (
+        COUNT_CAP,
+        PASS_LIMIT,
+        RANK_WINDOW,
+        SAMPLE_BLOCK,
+        SAMPLE_BLOCKS,
+    )
 
     def sample() -> int:
         cursor.execute("SELECT min(id), max(id) FROM papers_paper")
@@ -300,25 +298,32 @@ def search_page(  # type: ignore[no-untyped-def]
         return int(round(value, -max(0, len(str(int(value))) - 2)))
 
     columns = "id, ts_rank(search_vector, to_tsquery('english', %s)) AS relevance, published_at"
+    order = "relevance DESC, published_at DESC, id DESC"
     cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT id FROM papers_paper WHERE {where}", params)
     plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    estimate = sample() if plan[0]["Plan"]["Plan Rows"] > 2 * COUNT_CAP else None
-    if estimate is None or estimate <= 2 * COUNT_CAP:
-        found, ids = ranked(
-            f"SELECT {columns} FROM papers_paper WHERE {where} LIMIT %s",
-            [tsquery, *params, COUNT_CAP + 1],
+    estimate = sample() if plan[0]["Plan"]["Plan Rows"] > PASS_LIMIT else None
+    if estimate is None or estimate <= PASS_LIMIT:
+        cursor.execute(
+            f"WITH m AS MATERIALIZED (SELECT {columns} FROM papers_paper WHERE {where} "
+            "LIMIT %s), t AS (SELECT count(*) AS n FROM m) "
+            f"SELECT n, CASE WHEN n <= %s THEN ARRAY(SELECT id FROM m ORDER BY {order} "
+            "LIMIT %s) END, CASE WHEN n > %s THEN ARRAY(SELECT id FROM (SELECT * FROM m "
+            f"ORDER BY published_at DESC, id DESC LIMIT %s) w ORDER BY {order} LIMIT %s) END "
+            "FROM t",
+            [tsquery, *params, PASS_LIMIT + 1, COUNT_CAP, size, COUNT_CAP, RANK_WINDOW, size],
         )
-        if found <= COUNT_CAP:
-            return found, False, ids
+        found, everything, window = cursor.fetchone()
+        if found <= PASS_LIMIT:
+            return found, False, list(everything if found <= COUNT_CAP else window)
         if estimate is None:
             estimate = sample()
-    _found, ids = ranked(
-        f"SELECT {columns} FROM papers_paper WHERE {where} "
-        "ORDER BY published_at DESC, id DESC LIMIT %s",
-        [tsquery, *params, RANK_WINDOW],
+    cursor.execute(
+        f"SELECT ARRAY(SELECT id FROM (SELECT {columns} FROM papers_paper WHERE {where} "
+        f"ORDER BY published_at DESC, id DESC LIMIT %s) w ORDER BY {order} LIMIT %s)",
+        [tsquery, *params, RANK_WINDOW, size],
     )
-    return max(COUNT_CAP + 1, estimate), True, ids
+    return max(COUNT_CAP + 1, estimate), True, list(cursor.fetchone()[0])
 
 
 NEWEST = "year DESC NULLS LAST, published_at DESC NULLS LAST, id DESC"  # filtersets.NEWEST_FIRST

@@ -71,6 +71,9 @@ FIRST_COUNT = 1_000  # counted exactly at once; above, a sample says whether to 
 COUNT_CAP = 5_000  # counted exactly up to here; estimated above
 SAMPLE_BLOCKS, SAMPLE_BLOCK = 40, 25
 RANK_WINDOW = 1_000
+# PostgreSQL reads a search expected to match at most this many papers in one pass (an exact
+# total); above, the total is estimated from the sample.
+PASS_LIMIT = 2 * COUNT_CAP
 SYNONYMS_CACHE_KEY = "papers:search:synonyms:v1"
 
 # --- the database objects ----------------------------------------------------------------
@@ -534,31 +537,36 @@ class SearchPaginator(Paginator):
     def _ranked_page(self, number):  # type: ignore[no-untyped-def]
         """A ranked page and its total, reading each match at most once.
 
-        The planner's row estimate (column statistics, no rows read) chooses the path. When
-        it is near or under COUNT_CAP, one statement reads up to COUNT_CAP + 1 matches,
-        ranks them and returns how many there were with the page's ids: an exact total and
-        an exact ranking at the cost of one pass (a separate count read every match a
-        second time). Otherwise — or when that pass finds more than COUNT_CAP — the sample
-        estimates the total and the RANK_WINDOW newest matches are ranked."""
+        The planner's row estimate (column statistics, no rows read), checked by the sample
+        when it is high, chooses the path. A search expected to match at most PASS_LIMIT
+        papers is read in one statement (at most PASS_LIMIT + 1 matches): their number is
+        the exact total, and the page's ids come from ranking all of them (up to COUNT_CAP)
+        or the RANK_WINDOW newest (above). A separate count would read every match a second
+        time. A broader search — or one whose pass overflows — has its total estimated by
+        the sample and only its RANK_WINDOW newest matches ranked."""
         number = self._page_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         matches = self.queryset.order_by()
-        exact: tuple[int, list[int]] | None = None
         estimate: int | None = None
-        if self._planned_rows(matches) > 2 * COUNT_CAP:
+        if self._planned_rows(matches) > PASS_LIMIT:
             # Two independent signals must call a search broad before its total is estimated.
             estimate = self._estimate(matches)
-        if estimate is None or estimate <= 2 * COUNT_CAP:
-            exact = self._ranked_ids(matches[: COUNT_CAP + 1], bottom, top + 1)
-        if exact is not None and exact[0] <= COUNT_CAP:
-            found, ids = exact
-            self.__dict__["count"] = found
-            if bottom >= found and number > 1:
-                raise EmptyPage("That page contains no results")
-            return self._get_page(self._load(ids[: self.per_page]), number, self)
-        if estimate is None:
-            estimate = self._estimate(matches)
+        if estimate is None or estimate <= PASS_LIMIT:
+            found, ranked, window = self._one_pass(matches[: PASS_LIMIT + 1], bottom, top + 1)
+            if found <= PASS_LIMIT:
+                self.__dict__["count"] = found
+                if bottom >= found and number > 1:
+                    raise EmptyPage("That page contains no results")
+                if found <= COUNT_CAP:
+                    ids = ranked
+                elif top + 1 <= RANK_WINDOW:
+                    ids = window
+                else:
+                    return self._get_page(self._windowed_rows(bottom, top), number, self)
+                return self._get_page(self._load(ids[: self.per_page]), number, self)
+            if estimate is None:
+                estimate = self._estimate(matches)
         if estimate is None:  # a small table: its exact count costs no more than a sample
             self.__dict__["count"] = matches.count()
         else:
@@ -568,6 +576,42 @@ class SearchPaginator(Paginator):
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
         return EstimatedPage(rows[: self.per_page], number, self, more=len(rows) > self.per_page)
+
+    def _one_pass(
+        self, rows: models.QuerySet, bottom: int, top: int
+    ) -> tuple[int, list[int], list[int]]:
+        """(number of `rows`, ids bottom..top of all of them in the list's order, ids
+        bottom..top of the RANK_WINDOW newest of them in that order): `rows` (a slice) is
+        read once, narrow, into a materialised set that the three answers share."""
+        order = [str(term) for term in self.queryset.query.order_by]
+        names = [term.lstrip("-") for term in order]
+        sql, params = rows.values_list("pk", *names, "published_at").query.sql_with_params()
+        columns = ", ".join(f"c{i}" for i in range(len(names) + 2))
+        keys = ", ".join(
+            f"c{i} {'DESC' if term.startswith('-') else 'ASC'}"
+            for i, term in enumerate(order, start=1)
+        )
+        newest = f"c{len(names) + 1} DESC, c0 DESC"  # -published_at, -id, as _windowed_rows
+        # Each array is computed only when its CASE needs it (a sub-select runs on first
+        # use), and each sorts with a bounded top-N, not the whole set.
+        with default_connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH matches({columns}) AS MATERIALIZED ({sql}), "
+                "total AS (SELECT count(*) AS n FROM matches) "
+                "SELECT n, "
+                f"CASE WHEN n <= %s THEN ARRAY(SELECT c0 FROM matches ORDER BY {keys} "
+                "LIMIT %s OFFSET %s) END, "
+                "CASE WHEN n > %s THEN ARRAY(SELECT c0 FROM "
+                f"(SELECT * FROM matches ORDER BY {newest} LIMIT %s) AS newest "
+                f"ORDER BY {keys} LIMIT %s OFFSET %s) END FROM total",
+                [
+                    *params,
+                    *(COUNT_CAP, top - bottom, bottom),
+                    *(COUNT_CAP, RANK_WINDOW, max(0, min(top, RANK_WINDOW) - bottom), bottom),
+                ],
+            )
+            found, ranked, window = cursor.fetchone()
+        return found, list(ranked or []), list(window or [])
 
     def _planned_rows(self, matches: models.QuerySet) -> float:
         """How many rows the planner expects `matches` to have (its statistics; no rows read)."""
@@ -579,9 +623,9 @@ class SearchPaginator(Paginator):
             plan = json.loads(plan)
         return float(plan[0]["Plan"]["Plan Rows"])
 
-    def _ranked_ids(self, rows: models.QuerySet, bottom: int, top: int) -> tuple[int, list[int]]:
-        """(number of `rows`, the ids of rows bottom..top in the list's order), in one
-        statement: `rows` (a slice) is read once, narrow, and sorted by its order keys."""
+    def _ranked_ids(self, rows: models.QuerySet, bottom: int, top: int) -> list[int]:
+        """The ids of rows bottom..top of `rows` (a slice) in the list's order, in one
+        statement: `rows` is read once, narrow, and sorted by its order keys (top-N)."""
         order = [str(term) for term in self.queryset.query.order_by]
         names = [term.lstrip("-") for term in order]
         sql, params = rows.values_list("pk", *names).query.sql_with_params()
@@ -592,12 +636,11 @@ class SearchPaginator(Paginator):
         )
         with default_connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT count(*), (array_agg(c0 ORDER BY {keys}))[%s:%s] "
-                f"FROM ({sql}) AS matches({columns})",
-                [bottom + 1, top, *params],
+                f"SELECT ARRAY(SELECT c0 FROM ({sql}) AS matches({columns}) "
+                f"ORDER BY {keys} LIMIT %s OFFSET %s)",
+                [*params, max(0, top - bottom), bottom],
             )
-            found, ids = cursor.fetchone()
-        return found, list(ids or [])
+            return list(cursor.fetchone()[0] or [])
 
     def _load(self, ids: list[int]) -> list:
         """The rows of `ids` (with what the list prefetches), in that order."""
@@ -631,7 +674,7 @@ class SearchPaginator(Paginator):
             # index (nearly every row matches, so the walk stops early), and only their ids,
             # relevance and dates are read and sorted; the page's rows are fetched by id.
             if self._fast_path_order():
-                _found, ids = self._ranked_ids(
+                ids = self._ranked_ids(
                     newest.order_by("-published_at", "-id")[:RANK_WINDOW],
                     bottom,
                     min(top, RANK_WINDOW),

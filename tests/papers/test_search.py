@@ -183,6 +183,7 @@ def test_synonyms_in_the_admin_keep_history_and_refresh_search(curator_client: C
 def test_a_large_result_is_counted_up_to_a_cap_and_labelled_an_estimate(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(search, "FIRST_COUNT", 2)
     monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "PASS_LIMIT", 10)
     monkeypatch.setattr(search, "SAMPLE_BLOCKS", 2)
     monkeypatch.setattr(search, "SAMPLE_BLOCK", 3)
     monkeypatch.setattr(search, "RANK_WINDOW", 4)
@@ -286,3 +287,26 @@ def test_only_the_cap_knows_a_total_is_over_it(monkeypatch) -> None:  # type: ig
     assert search.count_label(paginator) == f"more than {search.COUNT_CAP:,}"
     paginator.__dict__["count"] = 81_000
     assert search.count_label(paginator) == "about 81,000"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one-pass path")
+def test_a_search_read_in_one_pass_has_an_exact_total_above_the_cap(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Between the cap and PASS_LIMIT the one pass counts every match (an exact total) and
+    ranks the RANK_WINDOW newest, as a broad search does."""
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "PASS_LIMIT", 20)
+    monkeypatch.setattr(search, "RANK_WINDOW", 4)
+    PaperFactory.create_batch(12, title="Code review with models")
+    newest = search_papers(Paper.objects.included(), "review").order_by("-published_at", "-id")
+    window = newest[:4].values_list("pk", flat=True)
+    expected = list(
+        search_papers(Paper.objects.filter(pk__in=list(window)), "review")
+        .order_by("-relevance", "-published_at", "-id")
+        .values_list("pk", flat=True)
+    )
+
+    body = APIClient().get("/api/v1/papers/", {"q": "review", "page_size": 3}).json()
+
+    assert body["count"] == 12
+    assert "count_is_estimate" not in body
+    assert [row["id"] for row in body["results"]] == expected[:3]
