@@ -297,7 +297,9 @@ def search_page(  # type: ignore[no-untyped-def]
         value = cursor.fetchone()[0] * (high - low + 1) / (SAMPLE_BLOCKS * SAMPLE_BLOCK)
         return int(round(value, -max(0, len(str(int(value))) - 2)))
 
-    columns = "id, ts_rank(search_vector, to_tsquery('english', %s)) AS relevance, published_at"
+    columns = (
+        "id, ts_rank(search_vector, to_tsquery('english', %s)) AS relevance, published_at, year"
+    )
     order = "relevance DESC, published_at DESC, id DESC"
     cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT id FROM papers_paper WHERE {where}", params)
     plan = cursor.fetchone()[0]
@@ -309,7 +311,7 @@ def search_page(  # type: ignore[no-untyped-def]
             "LIMIT %s), t AS (SELECT count(*) AS n FROM m) "
             f"SELECT n, CASE WHEN n <= %s THEN ARRAY(SELECT id FROM m ORDER BY {order} "
             "LIMIT %s) END, CASE WHEN n > %s THEN ARRAY(SELECT id FROM (SELECT * FROM m "
-            f"ORDER BY published_at DESC, id DESC LIMIT %s) w ORDER BY {order} LIMIT %s) END "
+            f"ORDER BY {NEWEST} LIMIT %s) w ORDER BY {order} LIMIT %s) END "
             "FROM t",
             [tsquery, *params, PASS_LIMIT + 1, COUNT_CAP, size, COUNT_CAP, RANK_WINDOW, size],
         )
@@ -320,7 +322,7 @@ def search_page(  # type: ignore[no-untyped-def]
             estimate = sample()
     cursor.execute(
         f"SELECT ARRAY(SELECT id FROM (SELECT {columns} FROM papers_paper WHERE {where} "
-        f"ORDER BY published_at DESC, id DESC LIMIT %s) w ORDER BY {order} LIMIT %s)",
+        f"ORDER BY {NEWEST} LIMIT %s) w ORDER BY {order} LIMIT %s)",
         [tsquery, *params, RANK_WINDOW, size],
     )
     return max(COUNT_CAP + 1, estimate), True, list(cursor.fetchone()[0])

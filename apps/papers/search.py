@@ -15,9 +15,10 @@ stale, and placements changing their note or review state update their paper's d
   removed), rowid = paper id, filled by triggers; ranked by bm25 with the same proportions
   as PostgreSQL's weights (title 10, authors 4, abstract and notes 2, venue 1).
 
-Speed on many papers: `SearchPaginator` counts at most COUNT_CAP matches and estimates above
-that from a sample; on PostgreSQL a search with more than COUNT_CAP matches ranks its
-RANK_WINDOW newest (then lists the rest newest first) instead of ranking them all.
+Speed on many papers: `SearchPaginator` counts exactly up to COUNT_CAP matches (on
+PostgreSQL up to PASS_LIMIT, when the planner expects no more) and estimates above from a
+sample; on PostgreSQL a search with more than COUNT_CAP matches ranks its RANK_WINDOW newest
+(then lists the rest newest first) instead of ranking them all.
 """
 
 from __future__ import annotations
@@ -416,7 +417,8 @@ def invalidate_synonyms() -> None:
 class SearchPaginator(Paginator):
     """Pages of a search, at a cost that does not grow with the number of matches.
 
-    - Count: exact up to COUNT_CAP matches. Above that, `count` is an estimate (and
+    - Count: exact up to COUNT_CAP matches (PostgreSQL: up to PASS_LIMIT when read in
+      one pass, see `_ranked_page`). Above that, `count` is an estimate (and
       `count_is_estimate` True): the share of matching ids in SAMPLE_BLOCKS evenly spaced
       blocks of SAMPLE_BLOCK ids, times the id range, rounded to two significant digits.
       Counting 80,000 matches means testing 80,000 rows; the sample tests about 1,000 (and
@@ -585,13 +587,14 @@ class SearchPaginator(Paginator):
         read once, narrow, into a materialised set that the three answers share."""
         order = [str(term) for term in self.queryset.query.order_by]
         names = [term.lstrip("-") for term in order]
-        sql, params = rows.values_list("pk", *names, "published_at").query.sql_with_params()
-        columns = ", ".join(f"c{i}" for i in range(len(names) + 2))
+        sql, params = rows.values_list("pk", *names, "published_at", "year").query.sql_with_params()
+        columns = ", ".join(f"c{i}" for i in range(len(names) + 3))
         keys = ", ".join(
             f"c{i} {'DESC' if term.startswith('-') else 'ASC'}"
             for i, term in enumerate(order, start=1)
         )
-        newest = f"c{len(names) + 1} DESC, c0 DESC"  # -published_at, -id, as _windowed_rows
+        # The lists' newest first (year, date, id), as _windowed_rows.
+        newest = f"c{len(names) + 2} DESC NULLS LAST, c{len(names) + 1} DESC NULLS LAST, c0 DESC"
         # Each array is computed only when its CASE needs it (a sub-select runs on first
         # use), and each sorts with a bounded top-N, not the whole set.
         with default_connection.cursor() as cursor:
@@ -667,15 +670,20 @@ class SearchPaginator(Paginator):
     def _windowed_rows(self, bottom: int, top: int) -> list:
         """Rows bottom..top of: the RANK_WINDOW newest matches by relevance, then the others
         newest first."""
+        from apps.papers.filtersets import NEWEST_FIRST  # filtersets imports this module
+
         rows: list = []
-        newest = self.queryset.order_by("-published_at", "-id")
+        # Newest as the lists' "newest first" (year, then date), which has its own index: a
+        # year: filter starts the walk at its last year instead of passing every later paper
+        # (147 → 23 ms for `year:2021..2024 code` at 100,000 papers).
+        newest = self.queryset.order_by(*NEWEST_FIRST)
         if bottom < RANK_WINDOW:
-            # One statement: the newest matches come from walking the (status, published_at)
-            # index (nearly every row matches, so the walk stops early), and only their ids,
-            # relevance and dates are read and sorted; the page's rows are fetched by id.
+            # One statement: the newest matches come from walking that index (most rows
+            # match, so the walk stops early), and only their ids, relevance and dates are
+            # read and sorted; the page's rows are fetched by id.
             if self._fast_path_order():
                 ids = self._ranked_ids(
-                    newest.order_by("-published_at", "-id")[:RANK_WINDOW],
+                    newest[:RANK_WINDOW],
                     bottom,
                     min(top, RANK_WINDOW),
                 )

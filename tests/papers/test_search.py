@@ -10,6 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.papers import search
+from apps.papers.filtersets import NEWEST_FIRST
 from apps.papers.models import Paper, Placement, Synonym
 from apps.papers.search import SYNONYMS_CACHE_KEY, search_papers
 from apps.papers.services import paper_update, placement_review, synonym_delete, synonym_save
@@ -297,7 +298,7 @@ def test_a_search_read_in_one_pass_has_an_exact_total_above_the_cap(monkeypatch)
     monkeypatch.setattr(search, "PASS_LIMIT", 20)
     monkeypatch.setattr(search, "RANK_WINDOW", 4)
     PaperFactory.create_batch(12, title="Code review with models")
-    newest = search_papers(Paper.objects.included(), "review").order_by("-published_at", "-id")
+    newest = search_papers(Paper.objects.included(), "review").order_by(*NEWEST_FIRST)
     window = newest[:4].values_list("pk", flat=True)
     expected = list(
         search_papers(Paper.objects.filter(pk__in=list(window)), "review")
