@@ -54,27 +54,33 @@ def baseline(  # type: ignore[no-untyped-def]
 ):
     """The paper list answered with hand-written SQL and json.dumps: count, one page, then the
     page's authors, accepted placements (with their taxonomy rows) and categories. A search
-    does what apps.papers.search does, by hand: a count capped at COUNT_CAP (estimated above),
-    and above it the RANK_WINDOW newest ranked, the rest newest first. With `before`, a search
-    counts and ranks every match, as sellm did before issue 13 (the same document otherwise)."""
+    does what apps.papers.search does, by hand (`search_page`): the same page of ids and the
+    same total, then the page's rows by id. With `before`, a search counts and ranks every
+    match, as sellm did before issue 13 (the same document otherwise)."""
     from django.db import connection
 
     estimate = False
     with connection.cursor() as cursor:
         if search:
             where, params, tsquery = search_where(search)
+            rank = "ts_rank(search_vector, to_tsquery('english', %s))"
             if before:
                 cursor.execute(f"SELECT count(*) FROM papers_paper WHERE {where}", params)
-                count, window = cursor.fetchone()[0], None
+                count = cursor.fetchone()[0]
+                cursor.execute(
+                    f"SELECT id FROM papers_paper WHERE {where} "
+                    f"ORDER BY {rank} DESC, published_at DESC, id DESC LIMIT %s",
+                    [*params, tsquery, page_size],
+                )
+                ids = [row[0] for row in cursor.fetchall()]
             else:
-                count, estimate, window = search_count(cursor, where, params)
-            if window is not None:
-                where, params = where + " AND id = ANY(%s)", [*params, window]
+                count, estimate, ids = search_page(cursor, where, params, tsquery, page_size)
             cursor.execute(
-                f"SELECT {PAPER_COLUMNS}, ts_rank(search_vector, to_tsquery('english', %s)) "
-                f"AS relevance FROM papers_paper WHERE {where} ORDER BY {order} LIMIT %s",
-                [tsquery, *params, page_size],
+                f"SELECT {PAPER_COLUMNS}, {rank} AS relevance FROM papers_paper WHERE id = ANY(%s)",
+                [tsquery, ids],
             )
+            found = {row[0]: row for row in cursor.fetchall()}
+            page_rows = [found[pk] for pk in ids]
         else:
             cursor.execute(f"SELECT count(*) FROM papers_paper WHERE {where}", params)
             count = cursor.fetchone()[0]
@@ -84,7 +90,9 @@ def baseline(  # type: ignore[no-untyped-def]
                 [*params, page_size],
             )
         columns = [c.name for c in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        if not search:
+            page_rows = cursor.fetchall()
+        rows = [dict(zip(columns, row, strict=True)) for row in page_rows]
         ids = [row["id"] for row in rows]
         cursor.execute(
             "SELECT s.paper_id, s.author_id, a.name, s.affiliation FROM papers_authorship s "
@@ -257,47 +265,67 @@ def search_where(text: str) -> tuple[str, list, str]:
     return where, params, tsquery
 
 
-def search_count(cursor, where: str, params: list) -> tuple[int, bool, list | None]:  # type: ignore[no-untyped-def]
-    """(count, is it an estimate, the ranking window's ids or None), as SearchPaginator."""
+def search_page(  # type: ignore[no-untyped-def]
+    cursor, where: str, params: list, tsquery: str, size: int
+) -> tuple[int, bool, list[int]]:
+    """(count, is it an estimate, the first page's ids), as SearchPaginator does it: the
+    planner's row estimate (checked by the sample when high) picks the path; one pass over
+    at most PASS_LIMIT + 1 matches gives an exact count and ranks all of them up to
+    COUNT_CAP, the RANK_WINDOW newest above; broader, a sample of ~1,000 ids estimates the
+    total and the RANK_WINDOW newest matches are ranked."""
     from apps.papers.search import (
         COUNT_CAP,
-        FIRST_COUNT,
+        PASS_LIMIT,
         RANK_WINDOW,
         SAMPLE_BLOCK,
         SAMPLE_BLOCKS,
     )
 
-    def capped(cap: int) -> int:
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT id FROM papers_paper WHERE {where} LIMIT %s) s",
-            [*params, cap + 1],
+    def sample() -> int:
+        cursor.execute("SELECT min(id), max(id) FROM papers_paper")
+        low, high = cursor.fetchone()
+        step = (high - low + 1) // SAMPLE_BLOCKS
+        ranges = " OR ".join(
+            f"(id >= {start} AND id < {start + SAMPLE_BLOCK})"
+            for start in range(low, low + step * SAMPLE_BLOCKS, step)
         )
-        return cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT * FROM papers_paper WHERE {ranges} OFFSET 0) p "
+            f"WHERE {where}",
+            params,
+        )
+        value = cursor.fetchone()[0] * (high - low + 1) / (SAMPLE_BLOCKS * SAMPLE_BLOCK)
+        return int(round(value, -max(0, len(str(int(value))) - 2)))
 
-    count = capped(FIRST_COUNT)
-    if count <= FIRST_COUNT:
-        return count, False, None
-    cursor.execute("SELECT min(id), max(id) FROM papers_paper")
-    low, high = cursor.fetchone()
-    step = (high - low + 1) // SAMPLE_BLOCKS
-    starts = list(range(low, low + step * SAMPLE_BLOCKS, step))
-    blocks = " OR ".join(["(id >= %s AND id < %s)"] * len(starts))
-    cursor.execute(
-        f"SELECT count(*) FROM papers_paper WHERE {where} AND ({blocks})",
-        [*params, *[v for start in starts for v in (start, start + SAMPLE_BLOCK)]],
+    columns = (
+        "id, ts_rank(search_vector, to_tsquery('english', %s)) AS relevance, published_at, year"
     )
-    value = cursor.fetchone()[0] * (high - low + 1) / (SAMPLE_BLOCKS * SAMPLE_BLOCK)
-    estimate = int(round(value, -max(0, len(str(int(value))) - 2)))
-    if estimate <= COUNT_CAP:
-        count = capped(COUNT_CAP)
-        if count <= COUNT_CAP:
-            return count, False, None
+    order = "relevance DESC, published_at DESC, id DESC"
+    cursor.execute(f"EXPLAIN (FORMAT JSON) SELECT id FROM papers_paper WHERE {where}", params)
+    plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    estimate = sample() if plan[0]["Plan"]["Plan Rows"] > PASS_LIMIT else None
+    if estimate is None or estimate <= PASS_LIMIT:
+        cursor.execute(
+            f"WITH m AS MATERIALIZED (SELECT {columns} FROM papers_paper WHERE {where} "
+            "LIMIT %s), t AS (SELECT count(*) AS n FROM m) "
+            f"SELECT n, CASE WHEN n <= %s THEN ARRAY(SELECT id FROM m ORDER BY {order} "
+            "LIMIT %s) END, CASE WHEN n > %s THEN ARRAY(SELECT id FROM (SELECT * FROM m "
+            f"ORDER BY {NEWEST} LIMIT %s) w ORDER BY {order} LIMIT %s) END "
+            "FROM t",
+            [tsquery, *params, PASS_LIMIT + 1, COUNT_CAP, size, COUNT_CAP, RANK_WINDOW, size],
+        )
+        found, everything, window = cursor.fetchone()
+        if found <= PASS_LIMIT:
+            return found, False, list(everything if found <= COUNT_CAP else window)
+        if estimate is None:
+            estimate = sample()
     cursor.execute(
-        f"SELECT id FROM papers_paper WHERE {where} ORDER BY published_at DESC, id DESC LIMIT %s",
-        [*params, RANK_WINDOW],
+        f"SELECT ARRAY(SELECT id FROM (SELECT {columns} FROM papers_paper WHERE {where} "
+        f"ORDER BY {NEWEST} LIMIT %s) w ORDER BY {order} LIMIT %s)",
+        [tsquery, *params, RANK_WINDOW, size],
     )
-    window = [row[0] for row in cursor.fetchall()]
-    return max(COUNT_CAP + 1, estimate), True, window
+    return max(COUNT_CAP + 1, estimate), True, list(cursor.fetchone()[0])
 
 
 NEWEST = "year DESC NULLS LAST, published_at DESC NULLS LAST, id DESC"  # filtersets.NEWEST_FIRST

@@ -10,6 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.papers import search
+from apps.papers.filtersets import NEWEST_FIRST
 from apps.papers.models import Paper, Placement, Synonym
 from apps.papers.search import SYNONYMS_CACHE_KEY, search_papers
 from apps.papers.services import paper_update, placement_review, synonym_delete, synonym_save
@@ -183,6 +184,7 @@ def test_synonyms_in_the_admin_keep_history_and_refresh_search(curator_client: C
 def test_a_large_result_is_counted_up_to_a_cap_and_labelled_an_estimate(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(search, "FIRST_COUNT", 2)
     monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "PASS_LIMIT", 10)
     monkeypatch.setattr(search, "SAMPLE_BLOCKS", 2)
     monkeypatch.setattr(search, "SAMPLE_BLOCK", 3)
     monkeypatch.setattr(search, "RANK_WINDOW", 4)
@@ -249,3 +251,63 @@ def test_a_papers_own_note_is_searched() -> None:
     )
 
     assert ids("observability") == {paper.pk}
+
+
+def test_a_ranked_page_and_its_total_equal_ranking_every_match(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Under the cap the page comes from one pass (PostgreSQL) yet is the exact ranking: the
+    same ids, in the same order, as ordering every match by relevance; the total is exact."""
+    monkeypatch.setattr(search, "COUNT_CAP", 20)
+    for n in range(9):
+        PaperFactory(title=f"Fuzzing compilers {n}", abstract="fuzzing " * (n % 4))
+    PaperFactory.create_batch(4, title="Symbolic execution", abstract="one fuzzing baseline")
+    expected = list(
+        search_papers(Paper.objects.included(), "fuzzing")
+        .order_by("-relevance", "-published_at", "-id")
+        .values_list("pk", flat=True)
+    )
+    assert len(expected) == 13
+
+    pages = [
+        APIClient().get("/api/v1/papers/", {"q": "fuzzing", "page_size": 5, "page": n}).json()
+        for n in (1, 2, 3)
+    ]
+
+    assert [row["id"] for page in pages for row in page["results"]] == expected
+    assert {page["count"] for page in pages} == {13}
+    assert all("count_is_estimate" not in page for page in pages)
+    assert pages[2]["next"] is None
+    assert APIClient().get("/api/v1/papers/", {"q": "fuzzing", "page": 4}).status_code == 404
+
+
+def test_only_the_cap_knows_a_total_is_over_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A total over the cap whose sample says under it is shown as "more than", not a
+    made-up "about" figure."""
+    paginator = search.SearchPaginator(Paper.objects.none(), 10)
+    paginator.count_is_estimate = True
+    paginator.__dict__["count"] = search.COUNT_CAP + 1
+    assert search.count_label(paginator) == f"more than {search.COUNT_CAP:,}"
+    paginator.__dict__["count"] = 81_000
+    assert search.count_label(paginator) == "about 81,000"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's one-pass path")
+def test_a_search_read_in_one_pass_has_an_exact_total_above_the_cap(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Between the cap and PASS_LIMIT the one pass counts every match (an exact total) and
+    ranks the RANK_WINDOW newest, as a broad search does."""
+    monkeypatch.setattr(search, "COUNT_CAP", 5)
+    monkeypatch.setattr(search, "PASS_LIMIT", 20)
+    monkeypatch.setattr(search, "RANK_WINDOW", 4)
+    PaperFactory.create_batch(12, title="Code review with models")
+    newest = search_papers(Paper.objects.included(), "review").order_by(*NEWEST_FIRST)
+    window = newest[:4].values_list("pk", flat=True)
+    expected = list(
+        search_papers(Paper.objects.filter(pk__in=list(window)), "review")
+        .order_by("-relevance", "-published_at", "-id")
+        .values_list("pk", flat=True)
+    )
+
+    body = APIClient().get("/api/v1/papers/", {"q": "review", "page_size": 3}).json()
+
+    assert body["count"] == 12
+    assert "count_is_estimate" not in body
+    assert [row["id"] for row in body["results"]] == expected[:3]

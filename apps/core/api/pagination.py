@@ -202,7 +202,7 @@ class PageOrCursorPagination(BasePagination):
                 "count_is_estimate": {
                     "type": "boolean",
                     "description": "Present (true) only when `count` is an estimate: a search "
-                    "matching more than 5,000 papers is not counted exactly.",
+                    "matching many more than 5,000 papers is not counted exactly.",
                 },
                 "next": {
                     "type": "string",

@@ -87,7 +87,7 @@ EXPORT_NOTE = (
 
 
 class PaperPagination(PageOrCursorPagination):
-    """Paper lists: searches count at most 5,000 matches and rank large ones in a window."""
+    """Paper lists: searches estimate large totals and rank large ones in a window."""
 
     paginator_class = SearchPaginator
 
@@ -101,8 +101,9 @@ class PaperPagination(PageOrCursorPagination):
         "a OR b, title:/author:/venue: prefixes, year:2023 or year:2021..2024, with the "
         "field's synonyms (LLM = large language model …); a query that cannot be parsed "
         "answers 400 with the reason. A search is ordered by relevance unless `ordering` says "
-        "otherwise; above 5,000 matches `count` is an estimate (`count_is_estimate`) and "
-        "relevance ranks the 1,000 newest matches, then lists the rest newest first." + EXPORT_NOTE,
+        "otherwise; above 5,000 matches relevance ranks the 1,000 newest matches, then lists "
+        "the rest newest first, and `count` may be an estimate (`count_is_estimate`)."
+        + EXPORT_NOTE,
         parameters=[
             OpenApiParameter("has_doi", bool, description="Has a DOI (true/false)."),
             OpenApiParameter("has_code", bool, description="Links to its own code (true/false)."),
