@@ -7,6 +7,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.core.actors import Actor, user_of
+from apps.core.bulk import create_objects
 from apps.core.exceptions import ApplicationError
 from apps.core.history import history_snapshot, history_user_set
 from apps.core.services import curated_save
@@ -335,7 +336,7 @@ def placement_add_many(*, proposals: Sequence[PlacementProposal]) -> int:
         return 0
     try:
         with transaction.atomic():
-            Placement.objects.bulk_create(rows, batch_size=1000)
+            create_objects(Placement, rows)
             history_snapshot(Placement, [row.pk for row in rows], history_type="+")
     except IntegrityError:
         papers = Paper.objects.in_bulk({p.paper_id for p in proposals})
@@ -451,7 +452,9 @@ def paper_authors_replace(
     if current == wanted:
         return False
     kept = {a.author.name_key: a.affiliation for a in paper.authorships.select_related("author")}
-    authors = author_get_or_create_many({key: name for key, (name, _) in cleaned.items()})
+    authors = author_get_or_create_many(
+        {key: name for key, (name, _) in cleaned.items()}, actor=actor
+    )
     paper.authorships.all().delete()
     Authorship.objects.bulk_create(
         Authorship(
