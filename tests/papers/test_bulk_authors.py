@@ -4,10 +4,10 @@ in bulk with their history, and what a long, mostly new author list must still g
 import pytest
 from django.db import IntegrityError, transaction
 
-from apps.core.bulk import create_objects
+from apps.core.bulk import create_objects, create_rows
 from apps.papers.models import Author, Authorship, Paper
 from apps.papers.records import AuthorRecord, PaperRecord
-from apps.papers.services import author_get_or_create_many, paper_upsert_many
+from apps.papers.services import author_ids_get_or_create, paper_upsert_many
 from apps.papers.services import upsert as upsert_module
 from apps.papers.services.upsert import author_key
 from tests.factories import PaperFactory
@@ -51,16 +51,28 @@ def test_create_objects_refuses_a_duplicate_as_an_integrity_error() -> None:
 
     with pytest.raises(IntegrityError), transaction.atomic():
         create_objects(Author, [Author(name="ADA  lovelace")])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create_rows(Author, [{"name": "Ada Lovelace."}])
+
+
+def test_create_rows_fills_defaults_dates_and_keys_without_instances() -> None:
+    ids = create_rows(Author, [{"name": "Jürgen Müller"}, {"name": "Ada Lovelace"}])
+
+    stored = Author.objects.in_bulk(ids)
+    assert [stored[pk].name for pk in ids] == ["Jürgen Müller", "Ada Lovelace"]
+    assert stored[ids[0]].name_key == author_key("Jürgen Müller")
+    assert stored[ids[0]].curator_edited_fields == []
+    assert stored[ids[0]].created_at is not None
 
 
 def test_authors_are_created_once_per_folded_key_with_history() -> None:
     existing = Author.objects.create(name="José García")
     names = {author_key(n): n for n in ["Jose Garcia", "Ada Lovelace", "Alan Turing"]}
 
-    found = author_get_or_create_many(names)
+    found = author_ids_get_or_create(names)
 
-    assert found[author_key("José García")].pk == existing.pk
-    assert found[author_key("José García")].name == "José García"  # the stored name stays
+    assert found[author_key("José García")] == existing.pk
+    assert Author.objects.get(pk=existing.pk).name == "José García"  # the stored name stays
     assert sorted(Author.objects.values_list("name", flat=True)) == [
         "Ada Lovelace",
         "Alan Turing",
@@ -74,9 +86,9 @@ def test_authors_are_created_once_per_folded_key_with_history() -> None:
     ]
     history_rows = Author.history.count()
 
-    again = author_get_or_create_many(names)
+    again = author_ids_get_or_create(names)
 
-    assert {k: a.pk for k, a in again.items()} == {k: a.pk for k, a in found.items()}
+    assert again == found
     assert Author.objects.count() == 3
     assert Author.history.count() == history_rows
 
@@ -87,26 +99,26 @@ def test_an_author_another_writer_inserted_first_is_fetched(monkeypatch) -> None
     without that row, which is fetched instead."""
     other_writers = Author.objects.create(name="Alan Turing")
     real_filter = Author.objects.filter
-    real_create = upsert_module.create_objects
+    real_create = upsert_module.create_rows
     lookups, inserts = [], []
 
     def blind_first_lookup(*args, **kwargs):  # type: ignore[no-untyped-def]
         lookups.append(1)
         return Author.objects.none() if len(lookups) == 1 else real_filter(*args, **kwargs)
 
-    def counted(model, objs):  # type: ignore[no-untyped-def]
-        inserts.append(len(objs))
-        return real_create(model, objs)
+    def counted(model, rows):  # type: ignore[no-untyped-def]
+        inserts.append(len(rows))
+        return real_create(model, rows)
 
     monkeypatch.setattr(Author.objects, "filter", blind_first_lookup)
-    monkeypatch.setattr(upsert_module, "create_objects", counted)
+    monkeypatch.setattr(upsert_module, "create_rows", counted)
     names = {author_key(n): n for n in ["Ada Lovelace", "Alan Turing", "Grace Hopper"]}
 
-    found = author_get_or_create_many(names)
+    found = author_ids_get_or_create(names)
 
     assert inserts == [3, 2]
     assert set(found) == set(names)
-    assert found[author_key("Alan Turing")].pk == other_writers.pk
+    assert found[author_key("Alan Turing")] == other_writers.pk
     assert Author.objects.count() == 3
 
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from apps.core.actors import Actor
 from apps.core.bibliography.names import family_key
-from apps.core.bulk import create_objects, insert_rows
+from apps.core.bulk import create_objects, create_rows, insert_rows
 from apps.core.fields import FoldedKeyField
 from apps.core.history import history_snapshot
 from apps.core.text import collapse_whitespace
@@ -625,7 +625,7 @@ def _write_authorships(plans: list[_Plan], *, actor: Actor) -> None:
     for plan in plans:
         for author in plan.authors or ():
             names.setdefault(author_key(author.name), author.name)
-    authors = author_get_or_create_many(names, actor=actor)
+    authors = author_ids_get_or_create(names, actor=actor)
     Authorship.objects.filter(paper__in=[p.paper for p in plans if not p.is_new]).delete()
     rows = []
     for plan in plans:
@@ -635,38 +635,41 @@ def _write_authorships(plans: list[_Plan], *, actor: Actor) -> None:
             if key in seen:  # the same person listed twice keeps the first place
                 continue
             seen.add(key)
-            rows.append((plan.paper.pk, authors[key].pk, position, record.affiliation))
+            rows.append((plan.paper.pk, authors[key], position, record.affiliation))
     insert_rows(Authorship, ("paper_id", "author_id", "position", "affiliation"), rows)
 
 
-def author_get_or_create_many(names: dict[str, str], *, actor: Actor = None) -> dict[str, Author]:
-    """Authors by folded key, creating the missing ones (display name from `names`), each
-    new one with its "+" history row (by `actor`; None: a machine).
+def author_ids_get_or_create(names: dict[str, str], *, actor: Actor = None) -> dict[str, int]:
+    """Author ids by folded key, creating the missing authors (display name from `names`),
+    each new one with its "+" history row (by `actor`; None: a machine).
 
-    One query for the keys that exist, one insert for the rest (COPY on PostgreSQL, see
-    `create_objects`): a real library brings about three new people per entry, so this is a
-    large share of an import. Safe under concurrency: if another writer inserted one of the
-    keys first, the insert is undone (savepoint), the rows that now exist are fetched, and
-    the rest inserted again.
+    One query for the keys that exist, one insert for the rest (`create_rows`: COPY on
+    PostgreSQL, no model instances): a real library brings about three new people per entry,
+    so this is a large share of an import. Safe under concurrency: if another writer
+    inserted one of the keys first, the insert is undone (savepoint), the rows that now
+    exist are fetched, and the rest inserted again.
     """
-    found: dict[str, Author] = {}
-    for chunk in _chunks(sorted(names)):
-        found.update((a.name_key, a) for a in Author.objects.filter(name_key__in=chunk))
+    found: dict[str, int] = {}
+
+    def fetch(keys: list[str]) -> None:
+        for chunk in _chunks(keys):
+            found.update(Author.objects.filter(name_key__in=chunk).values_list("name_key", "pk"))
+
+    fetch(sorted(names))
     for attempt in range(3):
-        missing = [Author(name=names[k], name_key=k) for k in sorted(names) if k not in found]
+        missing = [k for k in sorted(names) if k not in found]
         if not missing:
             break
         try:
             with transaction.atomic():
-                create_objects(Author, missing)
+                ids = create_rows(Author, [{"name": names[k]} for k in missing])
         except IntegrityError:
             if attempt == 2:
                 raise  # the batch fails and is retried whole (paper_upsert_many)
-            for chunk in _chunks([a.name_key for a in missing]):
-                found.update((a.name_key, a) for a in Author.objects.filter(name_key__in=chunk))
+            fetch(missing)
             continue
-        found.update((a.name_key, a) for a in missing)
-        history_snapshot(Author, [a.pk for a in missing], history_type="+", user=actor)
+        found.update(zip(missing, ids, strict=True))
+        history_snapshot(Author, ids, history_type="+", user=actor)
         break
     return found
 
