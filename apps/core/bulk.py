@@ -53,9 +53,9 @@ def create_objects(model: type[_M], objs: Sequence[_M]) -> Sequence[_M]:
     """
     if not objs:
         return objs
-    if connection.vendor != "postgresql":
-        return model._default_manager.bulk_create(objs, batch_size=1000)
     pk = model._meta.pk
+    if connection.vendor != "postgresql" or not _sequence_keyed(model):
+        return model._default_manager.bulk_create(objs, batch_size=1000)
     assert pk is not None  # a concrete model always has one
     assert pk.column is not None
     fields = [f for f in model._meta.concrete_fields if f is not pk]
@@ -86,8 +86,8 @@ def create_objects(model: type[_M], objs: Sequence[_M]) -> Sequence[_M]:
     return objs
 
 
-def create_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert new rows given as {attname: value} and return their ids, in order, without
+def create_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """Insert new rows given as {attname: value} and return their primary keys, in order, without
     building a model instance per row (which alone costs more than the row's insert).
 
     Fields a row leaves out take their default; auto dates are now; a FoldedKeyField
@@ -97,7 +97,7 @@ def create_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
     """
     if not rows:
         return []
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not _sequence_keyed(model):
         objs = [model(**row) for row in rows]
         model._default_manager.bulk_create(objs, batch_size=1000)
         return [obj.pk for obj in objs]
@@ -131,6 +131,11 @@ def create_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
             for row, new_id in zip(rows, ids, strict=True):
                 copy.write_row([new_id, *(get(row) for get in fill)])
     return ids
+
+
+def _sequence_keyed(model: type[models.Model]) -> bool:
+    """Whether the primary key comes from a sequence (ids can be drawn before the COPY)."""
+    return isinstance(model._meta.pk, models.AutoField)
 
 
 def _derived(row: dict[str, Any], *, source: str, key_for: Callable[[str], str]) -> str:

@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from apps.core.bulk import create_objects, create_rows
-from apps.papers.models import Author, Authorship, Paper
+from apps.papers.models import Author, Authorship, Category, Paper
 from apps.papers.records import AuthorRecord, PaperRecord
 from apps.papers.services import author_ids_get_or_create, paper_upsert_many
 from apps.papers.services import upsert as upsert_module
@@ -177,3 +177,9 @@ def test_rerunning_a_batch_changes_nothing_and_a_bad_record_is_skipped() -> None
         Author.history.count(),
         Paper.history.count(),
     ) == snapshot
+
+
+def test_a_model_keyed_by_its_own_column_goes_in_through_bulk_create() -> None:
+    """Category's key is its code, not a sequence: no ids to draw, so no COPY."""
+    assert create_rows(Category, [{"code": "cs.SE", "name": "Software Engineering"}]) == ["cs.SE"]
+    assert Category.objects.get(code="cs.SE").name == "Software Engineering"
