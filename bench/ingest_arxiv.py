@@ -3,16 +3,18 @@ next to the parse-only rates of the `arxiv` package and feedparser on the same p
 
     .venv/bin/python bench/ingest_arxiv.py [--pages 10] [--per-page 1000] [--keep-db]
 
-It writes synthetic pages shaped like the query API's (title, a ~150-word abstract, 2-8
-authors from a shared pool, categories, some DOIs and journal refs) to a temporary directory,
+It writes synthetic pages shaped like the query API's (title, a 100-220-word abstract, the
+author lists of a real library — median 5, p90 10, up to 129, about 3 distinct people per
+entry, see bench/shapes.py — categories, some DOIs and journal refs) to a temporary directory,
 then measures on those same bytes, in the same run:
 
 1. parse only: `arxiv._feed.parse` (the `arxiv` package's lxml parser), `feedparser.parse`,
    and ours (`apps.ingestion.arxiv.parsers.parse_atom`, defusedxml);
-2. end to end into PostgreSQL, through the processor a worker runs for a saved response
-   (`run_execute` (the engine): parse, `paper_upsert_many`, suggestions for new papers, counts and
-   cursor, finish) — first with suggestions, then a fresh database without them, then a
-   re-run of the same pages (everything unchanged);
+2. end to end into PostgreSQL, with the command users run for a saved response
+   (`manage.py ingest_arxiv --from-file PAGE`: a recorded run through the engine — parse,
+   `paper_upsert_many`, counts and cursor, suggestions for new papers after the page commits,
+   finish) — first with suggestions, then a re-run of the same pages (everything unchanged),
+   then a fresh database without suggestions;
 3. where the end-to-end time goes (cumulative seconds per stage).
 
 The database (`sellm_bench_ingest` on the server of BENCH_PG_URL, default 127.0.0.1:5432,
@@ -22,7 +24,6 @@ user postgres) is created and dropped by the script.
 import argparse
 import os
 import platform
-import random
 import sys
 import tempfile
 import time
@@ -41,40 +42,36 @@ from bench.common import (  # noqa: E402 - after the path that makes bench impor
     drop_database,
     recreate_database,
 )
+from bench.shapes import bibliography  # noqa: E402
 
 DB_NAME = "sellm_bench_ingest"
 
-WORDS = (  # noqa: SIM905 - a word list reads better as prose
-    "model language large software engineering code generation test evaluation benchmark "
-    "prompt agent requirement dataset training fine tuning alignment deployment inference "
-    "quantization serving latency repair vulnerability security robustness hallucination "
-    "retrieval reasoning program synthesis review maintenance evolution empirical study "
-    "developer tool automated analysis static dynamic neural transformer token context window "
-    "performance accuracy metric human preference feedback reinforcement learning data quality"
-).split()
 
-
-def sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n))
-
-
-def make_pages(directory: Path, pages: int, per_page: int, seed: int = 7) -> list[Path]:
-    """Write `pages` Atom pages of `per_page` entries shaped like arXiv's."""
-    rng = random.Random(seed)
-    authors = [
-        f"{rng.choice(WORDS).title()} {rng.choice(WORDS).title()}son{i}" for i in range(20_000)
-    ]
+def make_pages(
+    directory: Path, pages: int, per_page: int, seed: int = 7
+) -> tuple[list[Path], dict[str, float]]:
+    """Write `pages` Atom pages of `per_page` entries shaped like arXiv's answers, with the
+    author lists of a real library (bench/shapes.py: long tail, mostly distinct people)."""
+    bib = bibliography(pages * per_page, seed)
+    rng, text = bib.rng, bib.text
     paths = []
     serial = 0
     for page in range(pages):
         entries = []
         for _ in range(per_page):
+            people = bib.authors[serial]
             serial += 1
             arxiv_id = f"24{serial // 100000 + 1:02d}.{serial % 100000:05d}"
             version = rng.choice((1, 1, 1, 2, 3))
             names = "".join(
-                f"<author><name>{escape(rng.choice(authors))}</name></author>"
-                for _ in range(rng.randint(2, 8))
+                f"<author><name>{escape(person.display())}</name>"
+                + (
+                    f"<arxiv:affiliation>{escape(text.words(2, 4).title())}</arxiv:affiliation>"
+                    if rng.random() < 0.1
+                    else ""
+                )
+                + "</author>"
+                for person in people
             )
             doi = f"<arxiv:doi>10.1234/bench.{serial}</arxiv:doi>" if serial % 3 == 0 else ""
             journal = (
@@ -82,21 +79,27 @@ def make_pages(directory: Path, pages: int, per_page: int, seed: int = 7) -> lis
                 if serial % 4 == 0
                 else ""
             )
+            categories = rng.sample(
+                ["cs.SE", "cs.LG", "cs.CL", "cs.AI", "cs.CR"], rng.randint(1, 3)
+            )
             entries.append(
                 "<entry>"
                 f"<id>http://arxiv.org/abs/{arxiv_id}v{version}</id>"
                 f"<updated>2024-0{version + 1}-10T10:00:00Z</updated>"
                 "<published>2024-01-02T10:00:00Z</published>"
-                f"<title>{escape(sentence(rng, 10).title())} {serial}</title>"
-                f"<summary>{escape(sentence(rng, 150))}</summary>"
+                f"<title>{escape(text.title(serial))}</title>"
+                f"<summary>{escape(text.words(100, 220))}</summary>"
                 f"{names}{doi}{journal}"
-                "<arxiv:comment>12 pages</arxiv:comment>"
+                f"<arxiv:comment>{rng.randint(4, 40)} pages</arxiv:comment>"
                 f'<link href="http://arxiv.org/abs/{arxiv_id}v{version}" rel="alternate"'
                 ' type="text/html"/>'
-                '<arxiv:primary_category term="cs.SE" scheme="http://arxiv.org/schemas/atom"/>'
-                '<category term="cs.SE" scheme="http://arxiv.org/schemas/atom"/>'
-                '<category term="cs.LG" scheme="http://arxiv.org/schemas/atom"/>'
-                "</entry>\n"
+                f'<arxiv:primary_category term="{categories[0]}"'
+                ' scheme="http://arxiv.org/schemas/atom"/>'
+                + "".join(
+                    f'<category term="{c}" scheme="http://arxiv.org/schemas/atom"/>'
+                    for c in categories
+                )
+                + "</entry>\n"
             )
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -114,7 +117,7 @@ def make_pages(directory: Path, pages: int, per_page: int, seed: int = 7) -> lis
         path = directory / f"page-{page:03d}.atom"
         path.write_text(body, encoding="utf-8")
         paths.append(path)
-    return paths
+    return paths, bib.shape
 
 
 def parse_rates(contents: list[bytes], count: int) -> dict[str, float]:
@@ -143,68 +146,71 @@ def parse_rates(contents: list[bytes], count: int) -> dict[str, float]:
 
 @contextmanager
 def stage_timers(timings: dict[str, float]):  # type: ignore[no-untyped-def]
-    """Accumulate wall time spent in each stage of the page processor."""
-    from apps.ingestion import engine
+    """Accumulate wall time spent in each stage of a run (the functions the engine and the
+    arXiv kinds look up by name at call time, so wrapping their module attributes times them)."""
+    from apps.ingestion import engine, suggestions
     from apps.ingestion.arxiv import runs
 
+    stages = {
+        "parse (detect_and_parse)": (runs, "detect_and_parse"),
+        "paper_upsert_many": (runs, "paper_upsert_many"),
+        "placements_suggest": (suggestions, "placements_suggest"),
+        "ingest_run_record": (engine, "ingest_run_record"),
+    }
     originals = {}
-    modules = {"paper_upsert_many": runs, "placements_suggest": runs, "ingest_run_record": engine}
-    for name, module in modules.items():
+    for label, (module, name) in stages.items():
         original = getattr(module, name)
-        originals[name] = original
+        originals[label] = original
 
-        def timed(*args, __original=original, __name=name, **kwargs):  # type: ignore[no-untyped-def]
+        def timed(*args, __original=original, __label=label, **kwargs):  # type: ignore[no-untyped-def]
             started = time.perf_counter()
             try:
                 return __original(*args, **kwargs)
             finally:
-                timings[__name] += time.perf_counter() - started
+                timings[__label] += time.perf_counter() - started
 
         setattr(module, name, timed)
-    parse = runs.detect_and_parse
-
-    def timed_parse(content: bytes):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        try:
-            return parse(content)
-        finally:
-            timings["parse (detect_and_parse)"] += time.perf_counter() - started
-
-    runs.detect_and_parse = timed_parse
     try:
         yield
     finally:
-        for name, original in originals.items():
-            setattr(modules[name], name, original)
-        runs.detect_and_parse = parse
+        for label, (module, name) in stages.items():
+            setattr(module, name, originals[label])
 
 
 def ingest(paths: list[Path], *, suggest: bool) -> tuple[float, dict[str, float], dict[str, int]]:
-    """Run every saved page through the saved-response processor; seconds and counts."""
+    """Run `manage.py ingest_arxiv --from-file PAGE` for every saved page, as a user would
+    (one recorded run per file, suggestions after each page commits); seconds and counts."""
+    import io
+
+    from django.core.management import call_command
+
     from apps.ingestion.arxiv import runs
-    from apps.ingestion.engine import Step, run_execute
     from apps.ingestion.models import IngestRun
-    from apps.ingestion.services import ingest_run_open
-    from apps.ingestion.specs import SavedResponseSpec
 
     timings: dict[str, float] = defaultdict(float)
     totals: dict[str, int] = defaultdict(int)
-    original_suggest = runs.placements_suggest
+    original_suggest = runs.placements_suggest_after_commit
     if not suggest:
-        runs.placements_suggest = lambda *, paper_ids: 0  # type: ignore[assignment]
+        runs.placements_suggest_after_commit = lambda paper_ids: None  # type: ignore[assignment]
+    first = IngestRun.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     try:
         with stage_timers(timings):
             started = time.perf_counter()
             for path in paths:
-                run = ingest_run_open(spec=SavedResponseSpec(path=str(path)))
-                assert run_execute(run.pk) is Step.FINISHED
-                run.refresh_from_db()
-                assert run.status == IngestRun.Status.SUCCEEDED, run.message
-                for name in ("seen", "created", "updated", "unchanged", "failed"):
-                    totals[name] += getattr(run, name)
+                call_command(
+                    "ingest_arxiv",
+                    "--from-file",
+                    str(path),
+                    stdout=io.StringIO(),
+                    stderr=io.StringIO(),
+                )
             elapsed = time.perf_counter() - started
     finally:
-        runs.placements_suggest = original_suggest
+        runs.placements_suggest_after_commit = original_suggest
+    for run in IngestRun.objects.filter(pk__gt=first):
+        assert run.status == IngestRun.Status.SUCCEEDED, run.message
+        for name in ("seen", "created", "updated", "unchanged", "failed"):
+            totals[name] += getattr(run, name)
     return elapsed, dict(timings), dict(totals)
 
 
@@ -238,7 +244,7 @@ def run(
     """Parse rates and end-to-end rates on the same pages; stage times of each pass."""
     configure_django(database_url(DB_NAME))
     with tempfile.TemporaryDirectory() as tmp:
-        paths = make_pages(Path(tmp), pages, per_page)
+        paths, shape = make_pages(Path(tmp), pages, per_page)
         contents = [p.read_bytes() for p in paths]
         count = pages * per_page
         size = sum(len(c) for c in contents)
@@ -246,7 +252,11 @@ def run(
             f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
             f"Python {platform.python_version()}"
         )
-        print(f"pages: {pages} x {per_page} entries ({size / 1e6:.1f} MB)\n")
+        print(f"pages: {pages} x {per_page} entries ({size / 1e6:.1f} MB)")
+        print(
+            f"authors per entry: median {shape['median']}, p90 {shape['p90']}, "
+            f"max {shape['max']}; {shape['people_per_entry']} people per entry\n"
+        )
 
         rates = parse_rates(contents, count)
         for name, rate in rates.items():
@@ -277,9 +287,11 @@ def run(
                 ingest(paths, suggest=True)
                 profiler.disable()
                 report = io.StringIO()
-                pstats.Stats(profiler, stream=report).sort_stats("tottime").print_stats(20)
-                print("\nprofile of a pass of new papers (with suggestions), by own time:")
-                print("\n".join(report.getvalue().splitlines()[:45]))
+                stats = pstats.Stats(profiler, stream=report)
+                stats.sort_stats("tottime").print_stats(25)
+                stats.sort_stats("cumulative").print_stats(40)
+                print("\nprofile of a pass of new papers (with suggestions):")
+                print(report.getvalue())
             print()
         finally:
             from django.db import connections

@@ -32,6 +32,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 @lru_cache(maxsize=200_000)  # words repeat across abstracts: stem each once per process
 def stem(word: str) -> str:
     """The Snowball (Porter 2) stem: "evaluation", "evaluating", "evaluate" → "evalu"."""
+    if word.isdigit():  # no suffix rule matches digits; the pure-Python stemmer is ~0.1 ms
+        return word
     with _stemmer_lock:
         return str(_stemmer.stemWord(word))
 

@@ -24,13 +24,13 @@ papers has committed, so scoring never holds the ingest's write locks. The leave
 evaluation in `bench/ingest_suggestions_loo.py` builds the model from the seed file in memory.
 """
 
-import heapq
 import logging
 import math
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db.models import Count, Max, Sum
@@ -90,13 +90,23 @@ class Exemplar:
 
 @dataclass(slots=True)
 class Scored:
-    """One suggested target with its confidence and the evidence for it."""
+    """One suggested target with its confidence and the evidence for it.
+
+    The evidence is worded when first read: a paper ranks every target, but only the few
+    suggested are written, and wording the rest cost a quarter of the scoring."""
 
     kind: str
     pk: int
     score: float
     confidence: float
-    evidence: str
+    explain: Callable[[], str] = field(repr=False, compare=False)
+    _evidence: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def evidence(self) -> str:
+        if self._evidence is None:
+            self._evidence = self.explain()
+        return self._evidence
 
 
 @dataclass(slots=True)
@@ -139,6 +149,9 @@ class SuggestionModel:
         self.targets = list(targets)
         self.index_of = {(t.kind, t.pk): i for i, t in enumerate(self.targets)}
         self.phase_index = {t.pk: i for i, t in enumerate(self.targets) if t.kind == "phase"}
+        self.positions_of = {
+            kind: tuple(i for i, t in enumerate(self.targets) if t.kind == kind) for kind in KINDS
+        }
         self._build_keywords()
         documents = [Counter(tokens(e.text)) for e in exemplars]
         descriptions = [
@@ -173,6 +186,11 @@ class SuggestionModel:
                 for word, value in self.vectors[row].items():
                     profile[word] = profile.get(word, 0.0) + value
         self.sum_norms = [math.sqrt(sum(v * v for v in s.values())) or 1.0 for s in self.sums]
+        # The profiles by word, so that a paper meets only the profiles sharing its words.
+        self.sum_postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for target, profile in enumerate(self.sums):
+            for word, value in profile.items():
+                self.sum_postings[word].append((target, value))
         self.members: list[list[int]] = [[] for _ in self.targets]
         for row, owners in enumerate(self.exemplar_targets):
             for target in owners:
@@ -195,11 +213,16 @@ class SuggestionModel:
                 for kind, n in kinds.items()
             }
         self.longest = max((len(p) for p in self.phrase_index), default=0)
+        # Most words of a text start no keyword: skipping them makes the scan a set lookup.
+        self.first_words = frozenset(p[0] for p in self.phrase_index)
 
     def _scan(self, words: list[str]) -> dict[int, dict[str, float]]:
         """Keyword phrases occurring in `words`, by target: {target: {keyword: weight}}."""
         found: dict[int, dict[str, float]] = defaultdict(dict)
+        first_words = self.first_words
         for start in range(len(words)):
+            if words[start] not in first_words:
+                continue
             for length in range(1, self.longest + 1):
                 phrase = tuple(words[start : start + length])
                 for position, keyword in self.phrase_index.get(phrase, ()):
@@ -228,10 +251,17 @@ class SuggestionModel:
                 similarity[row] += value * weight
         if left_out is not None:
             similarity.pop(left_out, None)
+        # Each target's NEIGHBOURS most similar members, from the (sparse) rows that share a
+        # word with the paper: the others have similarity 0 and add nothing to the sum.
+        nearest_of: list[list[float]] = [[] for _ in self.targets]
+        for row, value in similarity.items():
+            for owner in self.exemplar_targets[row]:
+                nearest_of[owner].append(value)
 
+        profiles = self._profile_dots(vector)
         raw = []
         for position in range(len(self.targets)):
-            profile = _dot(vector, self.sums[position])
+            profile = profiles[position]
             norm = self.sum_norms[position]
             if left_out is not None and position in self.exemplar_targets[left_out]:
                 own = self.vectors[left_out]
@@ -239,11 +269,11 @@ class SuggestionModel:
                 squared = norm * norm - 2 * _dot(self.sums[position], own) + _dot(own, own)
                 norm = math.sqrt(max(squared, 1e-12))
             profile /= norm
-            nearest = heapq.nlargest(
-                NEIGHBOURS, (similarity.get(row, 0.0) for row in self.members[position])
-            )
-            keywords = sum((in_title[position] | in_abstract[position]).values())
-            keywords += sum(in_title[position].values()) * (TITLE_BOOST - 1)
+            nearest = sorted(nearest_of[position], reverse=True)[:NEIGHBOURS]
+            keywords: float = 0
+            if position in in_title or position in in_abstract:
+                keywords = sum((in_title[position] | in_abstract[position]).values())
+                keywords += sum(in_title[position].values()) * (TITLE_BOOST - 1)
             raw.append(
                 keyword_weight * keywords / 3
                 + profile_weight * profile
@@ -256,7 +286,7 @@ class SuggestionModel:
 
         ranked: dict[str, list[Scored]] = {}
         for kind in KINDS:
-            positions = [p for p, t in enumerate(self.targets) if t.kind == kind]
+            positions = list(self.positions_of[kind])
             positions.sort(key=lambda p: (-totals[p], self.targets[p].pk))
             competing = sum(max(totals[p], 0.0) for p in positions[:5]) or 1.0
             ranked[kind] = [
@@ -265,7 +295,7 @@ class SuggestionModel:
                     self.targets[p].pk,
                     totals[p],
                     round(min(max(totals[p] / competing, 0.0), 1.0), 3),
-                    self._evidence(p, in_title, in_abstract, vector, surfaces, similarity),
+                    partial(self._evidence, p, in_title, in_abstract, vector, surfaces, similarity),
                 )
                 for p in positions
                 # What a target inherits from its phase ranks it, but cannot alone make it a
@@ -273,6 +303,19 @@ class SuggestionModel:
                 if totals[p] >= MIN_SCORE and raw[p] >= MIN_SCORE / 2
             ]
         return Suggestion(ranked)
+
+    def _profile_dots(self, vector: dict[str, float]) -> list[float]:
+        """`_dot(vector, profile)` for every target's profile, summed in the same order (the
+        paper's words) through the profiles' postings instead of a lookup per word and target;
+        a profile smaller than the paper is dotted directly, as `_dot` would iterate it."""
+        dots = [0.0] * len(self.sums)
+        for word, value in vector.items():
+            for target, weight in self.sum_postings.get(word, ()):
+                dots[target] += value * weight
+        for target, profile in enumerate(self.sums):
+            if len(profile) < len(vector):
+                dots[target] = _dot(vector, profile)
+        return dots
 
     def _evidence(
         self,
@@ -462,7 +505,6 @@ def placements_suggest(*, paper_ids: Sequence[int]) -> int:
 def placements_suggest_after_commit(paper_ids: Iterable[int]) -> None:
     """Schedule `placements_suggest` for when the current transaction commits (at once if
     none is open), so an ingest's write locks are never held while papers are scored."""
-    from functools import partial
 
     from django.db import transaction
 

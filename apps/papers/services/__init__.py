@@ -39,7 +39,7 @@ from apps.papers.services.synonyms import synonym_delete, synonym_save
 from apps.papers.services.upsert import (
     UpsertOutcome,
     UpsertReport,
-    author_get_or_create_many,
+    author_ids_get_or_create,
     paper_upsert,
     paper_upsert_many,
 )
@@ -53,7 +53,7 @@ __all__ = [
     "author_create",
     "author_delete",
     "author_edit",
-    "author_get_or_create_many",
+    "author_ids_get_or_create",
     "author_merge",
     "category_delete",
     "category_save",

@@ -7,6 +7,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.core.actors import Actor, user_of
+from apps.core.bulk import create_rows
 from apps.core.exceptions import ApplicationError
 from apps.core.history import history_snapshot, history_user_set
 from apps.core.services import curated_save
@@ -17,7 +18,7 @@ from apps.papers.services.upsert import (
     AUTHOR_SEPARATOR,
     AUTHORS,
     CATEGORIES,
-    author_get_or_create_many,
+    author_ids_get_or_create,
     author_key,
     paper_upsert_many,
     title_key,
@@ -316,27 +317,31 @@ def placement_add_many(*, proposals: Sequence[PlacementProposal]) -> int:
             if proposal.accepted is None
             else proposal.accepted
         )
+        target = _target_fields(proposal.target)
+        # Plain rows, not instances: suggestions add about three per new paper of an import.
         rows.append(
-            Placement(
-                paper_id=proposal.paper_id,
-                origin=proposal.origin,
-                confidence=proposal.confidence,
-                evidence=proposal.evidence,
-                review_state=Placement.ReviewState.ACCEPTED
+            {
+                "paper_id": proposal.paper_id,
+                "phase_id": target["phase_id"],
+                "challenge_id": target["challenge"].pk if target["challenge"] else None,
+                "direction_id": target["direction"].pk if target["direction"] else None,
+                "origin": proposal.origin,
+                "confidence": proposal.confidence,
+                "evidence": proposal.evidence,
+                "review_state": Placement.ReviewState.ACCEPTED
                 if accepted
                 else Placement.ReviewState.PENDING,
-                reviewed_at=now if accepted else None,
-                created_at=now,
-                updated_at=now,
-                **_target_fields(proposal.target),
-            )
+                "reviewed_at": now if accepted else None,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
     if not rows:
         return 0
     try:
         with transaction.atomic():
-            Placement.objects.bulk_create(rows, batch_size=1000)
-            history_snapshot(Placement, [row.pk for row in rows], history_type="+")
+            ids = create_rows(Placement, rows)
+            history_snapshot(Placement, ids, history_type="+")
     except IntegrityError:
         papers = Paper.objects.in_bulk({p.paper_id for p in proposals})
         return sum(
@@ -451,12 +456,14 @@ def paper_authors_replace(
     if current == wanted:
         return False
     kept = {a.author.name_key: a.affiliation for a in paper.authorships.select_related("author")}
-    authors = author_get_or_create_many({key: name for key, (name, _) in cleaned.items()})
+    authors = author_ids_get_or_create(
+        {key: name for key, (name, _) in cleaned.items()}, actor=actor
+    )
     paper.authorships.all().delete()
     Authorship.objects.bulk_create(
         Authorship(
             paper=paper,
-            author=authors[key],
+            author_id=authors[key],
             position=position,
             affiliation=affiliation if affiliations is not None else kept.get(key, ""),
         )

@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal, cast
 
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.core.actors import Actor
 from apps.core.bibliography.names import family_key
-from apps.core.bulk import insert_rows
+from apps.core.bulk import create_objects, create_rows, insert_rows
 from apps.core.fields import FoldedKeyField
 from apps.core.history import history_snapshot
 from apps.core.text import collapse_whitespace
@@ -591,7 +591,7 @@ def _write(plans: list[_Plan], *, claimed: set[str], actor: Actor) -> None:
     changed = [p for p in plans if not p.is_new and p.changed_fields]
     _assign_citation_keys([paper for paper in new if not paper.bibtex_key], claimed)
     if new:
-        Paper.objects.bulk_create(new, batch_size=1000)
+        create_objects(Paper, new)
         history_snapshot(Paper, [paper.pk for paper in new], history_type="+", user=actor)
     if changed:
         fields = sorted(set().union(*(p.changed_fields for p in changed)) | {"updated_at"})
@@ -600,7 +600,7 @@ def _write(plans: list[_Plan], *, claimed: set[str], actor: Actor) -> None:
             plan.paper.updated_at = now
         Paper.objects.bulk_update([p.paper for p in changed], fields, batch_size=500)
         history_snapshot(Paper, [p.paper.pk for p in changed], history_type="~", user=actor)
-    _write_authorships([p for p in plans if p.authors is not None])
+    _write_authorships([p for p in plans if p.authors is not None], actor=actor)
     _write_categories([p for p in plans if p.categories is not None])
 
 
@@ -618,14 +618,14 @@ def _assign_citation_keys(papers: list[Paper], claimed: set[str]) -> None:
         taken.add(paper.bibtex_key)
 
 
-def _write_authorships(plans: list[_Plan]) -> None:
+def _write_authorships(plans: list[_Plan], *, actor: Actor) -> None:
     if not plans:
         return
     names: dict[str, str] = {}
     for plan in plans:
         for author in plan.authors or ():
             names.setdefault(author_key(author.name), author.name)
-    authors = author_get_or_create_many(names)
+    authors = author_ids_get_or_create(names, actor=actor)
     Authorship.objects.filter(paper__in=[p.paper for p in plans if not p.is_new]).delete()
     rows = []
     for plan in plans:
@@ -635,24 +635,42 @@ def _write_authorships(plans: list[_Plan]) -> None:
             if key in seen:  # the same person listed twice keeps the first place
                 continue
             seen.add(key)
-            rows.append((plan.paper.pk, authors[key].pk, position, record.affiliation))
+            rows.append((plan.paper.pk, authors[key], position, record.affiliation))
     insert_rows(Authorship, ("paper_id", "author_id", "position", "affiliation"), rows)
 
 
-def author_get_or_create_many(names: dict[str, str]) -> dict[str, Author]:
-    """Authors by folded key, creating the missing ones (display name from `names`).
+def author_ids_get_or_create(names: dict[str, str], *, actor: Actor = None) -> dict[str, int]:
+    """Author ids by folded key, creating the missing authors (display name from `names`),
+    each new one with its "+" history row (by `actor`; None: a machine).
 
-    Safe under concurrency: a row another writer inserted first is simply fetched.
+    One query for the keys that exist, one insert for the rest (`create_rows`: COPY on
+    PostgreSQL, no model instances): a real library brings about three new people per entry,
+    so this is a large share of an import. Safe under concurrency: if another writer
+    inserted one of the keys first, the insert is undone (savepoint), the rows that now
+    exist are fetched, and the rest inserted again.
     """
-    keys = sorted(names)
-    found: dict[str, Author] = {}
-    for chunk in _chunks(keys):
-        found.update((a.name_key, a) for a in Author.objects.filter(name_key__in=chunk))
-    missing = [Author(name=names[k], name_key=k) for k in keys if k not in found]
-    if missing:
-        Author.objects.bulk_create(missing, batch_size=1000, ignore_conflicts=True)
-        for chunk in _chunks([a.name_key for a in missing]):
-            found.update((a.name_key, a) for a in Author.objects.filter(name_key__in=chunk))
+    found: dict[str, int] = {}
+
+    def fetch(keys: list[str]) -> None:
+        for chunk in _chunks(keys):
+            found.update(Author.objects.filter(name_key__in=chunk).values_list("name_key", "pk"))
+
+    fetch(sorted(names))
+    for attempt in range(3):
+        missing = [k for k in sorted(names) if k not in found]
+        if not missing:
+            break
+        try:
+            with transaction.atomic():
+                ids = create_rows(Author, [{"name": names[k]} for k in missing])
+        except IntegrityError:
+            if attempt == 2:
+                raise  # the batch fails and is retried whole (paper_upsert_many)
+            fetch(missing)
+            continue
+        found.update(zip(missing, ids, strict=True))
+        history_snapshot(Author, ids, history_type="+", user=actor)
+        break
     return found
 
 
