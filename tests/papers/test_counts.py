@@ -3,9 +3,11 @@ after each kind of write it equals a count from scratch of the papers themselves
 
 import random
 from collections import Counter
+from io import StringIO
 from datetime import UTC, datetime
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from apps.papers.counts import counts_recompute, ensure_counts, summary_totals
@@ -250,3 +252,14 @@ def test_post_migrate_puts_missing_triggers_back_and_recounts(taxonomy) -> None:
     assert_exact()
     PaperFactory()
     assert_exact()
+
+
+def test_recount_command_repairs_a_damaged_summary(taxonomy) -> None:
+    PlacementFactory(paper=PaperFactory(year=2022), challenge=taxonomy["challenges"][0])
+    PaperCount.objects.update(papers=7)
+    out = StringIO()
+
+    call_command("recount_papers", stdout=out)
+
+    assert_exact()
+    assert out.getvalue().strip() == f"recounted cells={PaperCount.objects.count()}"
