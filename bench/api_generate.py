@@ -301,8 +301,8 @@ def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
         ],
         placements,
     )  # fmt: skip
-    # The COPYs above went through the count triggers; recounting from scratch is what a bulk
-    # load that bypassed them would need, and checks the triggers' answer at full size.
+    # The COPYs fire the count triggers, but a bulk load rebuilds the summary from scratch
+    # anyway: the way a load that bypassed them (or a restored dump) is repaired.
     call_command("recount_papers", stdout=io.StringIO())
     with connection.cursor() as cursor:
         for table in ("papers_paper", "papers_author", "papers_authorship", "papers_placement"):
