@@ -196,12 +196,17 @@ def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
     now = datetime.now(UTC).isoformat()
 
     # Authors: distinct folded names.
+    # Distinct from each other and from the seed's authors (a seed paper has a David J. Miller).
+    from apps.papers.models import Author
+
+    taken = set(Author.objects.values_list("name_key", flat=True))
     names: dict[str, str] = {}
     while len(names) < authors:
         name = f"{rng.choice(FIRST)} {rng.choice(FIRST)[0]}. {rng.choice(LAST)}"
         if rng.random() < 0.5:
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}-{rng.choice(LAST)}"
-        names.setdefault(fold(name), name)
+        if fold(name) not in taken:
+            names.setdefault(fold(name), name)
     author_rows = [
         (first_author + i, now, now, "[]", name, key) for i, (key, name) in enumerate(names.items())
     ]
