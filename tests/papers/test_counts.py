@@ -3,8 +3,8 @@ after each kind of write it equals a count from scratch of the papers themselves
 
 import random
 from collections import Counter
-from io import StringIO
 from datetime import UTC, datetime
+from io import StringIO
 
 import pytest
 from django.core.management import call_command

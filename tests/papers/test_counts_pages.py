@@ -110,9 +110,7 @@ def test_html_pages_and_api_answers_equal_the_grouped_counts(corpus, settings, m
     monkeypatch.setattr("apps.papers.views.is_curator", lambda user: True)
     monkeypatch.setattr("apps.taxonomy.views.is_curator", lambda user: True)
     monkeypatch.setattr("apps.papers.api.views.active_filters", lambda query: {"grouped"})
-    monkeypatch.setattr(
-        "apps.papers.api.views.gap_figures", lambda papers, public: gap_map(papers)
-    )
+    monkeypatch.setattr("apps.papers.api.views.gap_figures", lambda papers, public: gap_map(papers))
     monkeypatch.setattr("apps.taxonomy.views.taxonomy_paper_counts", grouped_taxonomy_counts)
     monkeypatch.setattr(
         "apps.taxonomy.api.serializers.taxonomy_paper_counts", grouped_taxonomy_counts
