@@ -279,6 +279,23 @@ def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
             )  # fmt: skip
     print(f"generated {papers} papers in memory ({time.perf_counter() - started:.0f} s)")
 
+    # Placements first, with triggers and foreign-key checks off for that one COPY: the
+    # placement triggers would recompute the search document of every paper (each reading
+    # the placements, whose statistics do not yet know they hold rows); once analysed, the
+    # papers' own insert trigger reads each paper's placements through the paper_id index.
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+    copy(
+        "papers_placement",
+        [
+            "id", "created_at", "updated_at", "origin", "confidence", "evidence", "review_state",
+            "reviewed_at", "challenge_id", "direction_id", "paper_id", "phase_id",
+        ],
+        placements,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = DEFAULT")
+        cursor.execute("ANALYZE papers_placement")
     copy(
         "papers_paper",
         [
@@ -298,14 +315,6 @@ def generate(papers: int, authors: int, seed: int = 20261125) -> dict[str, int]:
             [(code,) for code in CATEGORIES],
         )
     copy("papers_paper_categories", ["paper_id", "category_id"], categories)
-    copy(
-        "papers_placement",
-        [
-            "id", "created_at", "updated_at", "origin", "confidence", "evidence", "review_state",
-            "reviewed_at", "challenge_id", "direction_id", "paper_id", "phase_id",
-        ],
-        placements,
-    )  # fmt: skip
     # The COPYs fire the count triggers, but a bulk load rebuilds the summary from scratch
     # anyway: the way a load that bypassed them (or a restored dump) is repaired.
     call_command("recount_papers", stdout=io.StringIO())
