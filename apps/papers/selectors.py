@@ -24,7 +24,15 @@ from apps.core.roles import is_curator
 from apps.core.text import fold
 from apps.papers.counts import summary_rows, summary_totals
 from apps.papers.filtersets import NEWEST_FIRST
-from apps.papers.models import Author, Authorship, Citation, Paper, Placement, RelatedPaper
+from apps.papers.models import (
+    Author,
+    Authorship,
+    Citation,
+    Paper,
+    PaperCount,
+    Placement,
+    RelatedPaper,
+)
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 STATS_GROUPS = ("phase", "challenge", "direction", "year")
@@ -307,14 +315,15 @@ def taxonomy_paper_counts() -> dict[str, dict[int, int]]:
     """Included papers with an accepted placement, counted per phase, challenge and direction.
 
     `{"phase": {phase_id: n}, "challenge": {…}, "direction": {…}}`, read from the summary of
-    counts: one query per level whatever the size of the base (a paper placed twice in one
+    counts: one query whatever the size of the base (a paper placed twice in one
     phase counts once there). Items without papers are absent. The same for every user: it
     describes the public knowledge base.
     """
-    return {
-        level: {int(item): n for item, n in summary_totals(level).items() if n}
-        for level in ("phase", "challenge", "direction")
-    }
+    counts: dict[str, dict[int, int]] = {"phase": {}, "challenge": {}, "direction": {}}
+    cells = PaperCount.objects.filter(dimension__in=list(counts), papers__gt=0).order_by()
+    for level, item, n in cells.values_list("dimension", "item", "papers"):
+        counts[level][int(item)] = counts[level].get(int(item), 0) + n
+    return counts
 
 
 CITATION_LIST_LIMIT = 50
