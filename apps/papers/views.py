@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -95,6 +95,7 @@ class FacetValue:
     count: int
     selected: bool
     group: str = ""
+    approximate: bool = False  # estimated from a sample of a large result set: shown "≈"
 
 
 @dataclass
@@ -121,6 +122,43 @@ def _without_parameter(query: QueryDict, key: str) -> QueryDict:
     return query
 
 
+# Facet counts of a filtered list are exact while the set a facet counts holds at most this
+# many papers; above it they are estimated from a sample and labelled "≈" (a grouped count
+# over tens of thousands of papers costs many times the page's rows; a sample does not).
+FACET_EXACT = 5_000
+FACET_SAMPLE_BLOCKS = 50
+FACET_SAMPLE_SHARE = 0.1  # of the id range, in evenly spaced blocks
+
+
+def _two_digits(value: float) -> int:
+    """An estimate rounded to two significant digits: 12,345 → 12,000."""
+    whole = round(value)
+    return round(whole, -max(0, len(str(whole)) - 2)) if whole else 0
+
+
+class FacetSample:
+    """Evenly spaced blocks of paper ids: a deterministic sample of any result set, with the
+    factor that scales a count in the sample to the whole set. One query, when first needed."""
+
+    def __init__(self) -> None:
+        self._blocks: tuple[Q, float] | None = None
+
+    def restrict(self, papers: QuerySet[Paper]) -> tuple[QuerySet[Paper], float]:
+        if self._blocks is None:
+            bounds = Paper.objects.aggregate(low=Min("pk"), high=Max("pk"))
+            low, high = bounds["low"] or 0, bounds["high"] or 0
+            span = high - low + 1
+            width = max(1, int(span * FACET_SAMPLE_SHARE / FACET_SAMPLE_BLOCKS))
+            step = span / FACET_SAMPLE_BLOCKS
+            ranges = Q()
+            for n in range(FACET_SAMPLE_BLOCKS):
+                start = low + int(n * step)
+                ranges |= Q(pk__gte=start, pk__lt=start + width)
+            self._blocks = (ranges, span / (width * FACET_SAMPLE_BLOCKS))
+        ranges, scale = self._blocks
+        return papers.filter(ranges), max(1.0, scale)
+
+
 def build_facets(
     request: HttpRequest, base: QuerySet[Paper], *, public: bool = False
 ) -> list[Facet]:
@@ -130,22 +168,41 @@ def build_facets(
 
     `public`: `base` is every included paper. Then, with no filter but the year, every
     facet counts a set the summary of counts holds (all papers, or one year's), and is read
-    from it instead of grouping the table: a few small queries.
+    from it instead of grouping the table: a few small queries. With other filters, a
+    facet whose set is larger than FACET_EXACT papers is estimated from a sample (`≈`).
     """
     query = request.GET
     active = active_filters(query)
     summary = public and active <= {"year"}
     year = int(query["year"]) if summary and "year" in active else None
 
+    sample = FacetSample()
+    estimated: set[str] = set()
+
     def results_without(key: str) -> QuerySet[Paper]:
-        filterset = PaperFilterSet(_without_parameter(query, key), queryset=base)
-        return filterset.qs
+        """The results of every filter but `key`'s: what its facet counts. For the public,
+        a sample of them when they are more than FACET_EXACT (`scales[key]` says by how
+        much to multiply); curators always count them all."""
+        results = PaperFilterSet(_without_parameter(query, key), queryset=base).qs
+        if not public or summary:
+            return results
+        if results.order_by().values("pk")[: FACET_EXACT + 1].count() <= FACET_EXACT:
+            return results
+        estimated.add(key)
+        results, scales[key] = sample.restrict(results)
+        return results
+
+    scales: dict[str, float] = {}
+
+    def scaled(key: str, count: int) -> int:
+        return _two_digits(count * scales[key]) if key in estimated else count
 
     def counts_of(level: str) -> dict[str, int]:
         if summary:
             totals = summary_totals(level, year=year)
             return {slug: totals[str(pk)] for pk, slug in ids[level].items() if totals.get(str(pk))}
-        return {r[level]: r["count"] for r in paper_counts(results_without(level), [level])}
+        rows = paper_counts(results_without(level), [level])
+        return {r[level]: scaled(level, r["count"]) for r in rows}
 
     phases = list(Phase.objects.order_by("order").values_list("pk", "slug", "name"))
     challenges = list(
@@ -160,7 +217,11 @@ def build_facets(
     phase_facet = Facet("phase", "Phase", multiple=True)
     for _pk, slug, name in phases:
         if counts.get(slug) or slug in selected:
-            phase_facet.values.append(FacetValue(slug, name, counts.get(slug, 0), slug in selected))
+            phase_facet.values.append(
+                FacetValue(
+                    slug, name, counts.get(slug, 0), slug in selected, "", "phase" in estimated
+                )
+            )
 
     selected = _selected(query, "challenge")
     counts = counts_of("challenge")
@@ -168,16 +229,31 @@ def build_facets(
     for _pk, slug, name, phase_name in challenges:
         if counts.get(slug) or slug in selected:
             challenge_facet.values.append(
-                FacetValue(slug, name, counts.get(slug, 0), slug in selected, group=phase_name)
+                FacetValue(
+                    slug,
+                    name,
+                    counts.get(slug, 0),
+                    slug in selected,
+                    group=phase_name,
+                    approximate="challenge" in estimated,
+                )
             )
 
     selected = _selected(query, "year")
     rows = paper_counts(results_without("year"), ["year"], public=summary)
     year_facet = Facet("year", "Year", multiple=False)
-    year_counts = {str(r["year"]): r["count"] for r in rows if r["year"] is not None}
+    year_counts = {
+        str(r["year"]): scaled("year", r["count"]) for r in rows if r["year"] is not None
+    }
     for value in sorted(year_counts.keys() | selected, reverse=True):
         year_facet.values.append(
-            FacetValue(value, value, year_counts.get(value, 0), value in selected)
+            FacetValue(
+                value,
+                value,
+                year_counts.get(value, 0),
+                value in selected,
+                approximate="year" in estimated,
+            )
         )
 
     selected = _selected(query, "category")
@@ -187,7 +263,15 @@ def build_facets(
     for row in rows:
         code = row["category"]
         seen.add(code)
-        category_facet.values.append(FacetValue(code, code, row["count"], code in selected))
+        category_facet.values.append(
+            FacetValue(
+                code,
+                code,
+                scaled("category", row["count"]),
+                code in selected,
+                approximate="category" in estimated,
+            )
+        )
     for code in sorted(selected - seen):
         category_facet.values.append(FacetValue(code, code, 0, True))
 

@@ -4,6 +4,7 @@ generated corpus with every kind of paper (included or not, with and without a y
 once or twice in a phase, with suggestions pending, with categories)."""
 
 import random
+import re
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from django.test import Client
 
 from apps.papers.gaps import gap_map
 from apps.papers.models import Category, Paper, Placement
+from apps.papers.views import _two_digits
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 from tests.factories import PaperFactory, PlacementFactory
 
@@ -120,3 +122,33 @@ def test_html_pages_and_api_answers_equal_the_grouped_counts(corpus, settings, m
     for url in urls:
         assert from_summary[url] == grouped[url], url
     assert b"Generated paper" in from_summary["/papers/"]  # the corpus is what is rendered
+
+
+def test_large_filtered_facets_are_estimated_and_labelled_but_exact_for_curators(
+    corpus, settings, monkeypatch, curator_client
+):
+    settings.PAGE_CACHE_SECONDS = 0
+    url = f"/papers/?phase={corpus['phase']}"
+    exact = Client().get(url).content.decode()
+    monkeypatch.setattr("apps.papers.views.FACET_EXACT", 3)
+    monkeypatch.setattr("apps.papers.views.FACET_SAMPLE_SHARE", 1.0)  # one block of every id:
+    monkeypatch.setattr("apps.papers.views.FACET_SAMPLE_BLOCKS", 1)  # the sample is everything
+
+    estimated = Client().get(url).content.decode()
+    curators = curator_client.get(url).content.decode()
+
+    def counts(page: str) -> list[tuple[str, str, int]]:
+        return [
+            (about, mark, int(n))
+            for about, mark, n in re.findall(
+                r'class="facet-count" aria-label="(about )?\d+ papers?">(≈?)(\d+)<', page
+            )
+        ]
+
+    # Sampling every id: the estimates are the exact counts to two digits, labelled as such.
+    assert {(a, m) for a, m, _n in counts(exact)} == {("", "")}
+    assert {(a, m) for a, m, _n in counts(estimated)} == {("about ", "≈")}
+    assert [n for *_, n in counts(estimated)] == [_two_digits(n) for *_, n in counts(exact)]
+    assert any(n >= 100 for *_, n in counts(exact))  # some count is rounded
+    # Curators (who also see papers the public does not) get every count exact.
+    assert {(a, m) for a, m, _n in counts(curators)} == {("", "")}
