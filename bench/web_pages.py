@@ -36,6 +36,8 @@ GAP_MAP_MS = 100
 ROW_TARGET_PAGES = {
     "home",
     "phase",
+    "challenge",
+    "direction",
     "papers",
     "papers, search",
     "papers, 3 facets",
