@@ -122,9 +122,10 @@ def _without_parameter(query: QueryDict, key: str) -> QueryDict:
     return query
 
 
-# Facet counts of a filtered list are exact while the set a facet counts holds at most this
-# many papers; above it they are estimated from a sample and labelled "≈" (a grouped count
-# over tens of thousands of papers costs many times the page's rows; a sample does not).
+# Facet counts of a filtered list are exact while its results hold at most this many papers
+# (the search's exact total, COUNT_CAP); above it they are estimated from a sample and
+# labelled "≈" (a grouped count over tens of thousands of papers costs many times the
+# page's rows; a sample does not).
 FACET_EXACT = 5_000
 FACET_SAMPLE_BLOCKS = 50
 FACET_SAMPLE_SHARE = 0.1  # of the id range, in evenly spaced blocks
@@ -160,7 +161,7 @@ class FacetSample:
 
 
 def build_facets(
-    request: HttpRequest, base: QuerySet[Paper], *, public: bool = False
+    request: HttpRequest, base: QuerySet[Paper], *, public: bool = False, total: int = 0
 ) -> list[Facet]:
     """The four facets with counts. Each facet counts the results of every *other* filter,
     so choosing a phase still shows how many papers the other phases have (OR within a
@@ -168,8 +169,11 @@ def build_facets(
 
     `public`: `base` is every included paper. Then, with no filter but the year, every
     facet counts a set the summary of counts holds (all papers, or one year's), and is read
-    from it instead of grouping the table: a few small queries. With other filters, a
-    facet whose set is larger than FACET_EXACT papers is estimated from a sample (`≈`).
+    from it instead of grouping the table: a few small queries. With other filters, when
+    the results (`total` of them) are more than FACET_EXACT papers, so is every set a facet
+    counts (each drops one filter), and the facets are estimated from a sample (`≈`).
+    Deciding on the total the page counted anyway costs no query: counting each facet's set
+    first would cost as much as grouping it where the filters are slow to evaluate.
     """
     query = request.GET
     active = active_filters(query)
@@ -178,21 +182,19 @@ def build_facets(
 
     sample = FacetSample()
     estimated: set[str] = set()
+    scales: dict[str, float] = {}
+    sampling = public and not summary and total > FACET_EXACT
 
     def results_without(key: str) -> QuerySet[Paper]:
         """The results of every filter but `key`'s: what its facet counts. For the public,
-        a sample of them when they are more than FACET_EXACT (`scales[key]` says by how
-        much to multiply); curators always count them all."""
+        a sample of them when the page's results are more than FACET_EXACT (`scales[key]`
+        says by how much to multiply); curators always count them all."""
         results = PaperFilterSet(_without_parameter(query, key), queryset=base).qs
-        if not public or summary:
-            return results
-        if results.order_by().values("pk")[: FACET_EXACT + 1].count() <= FACET_EXACT:
+        if not sampling:
             return results
         estimated.add(key)
         results, scales[key] = sample.restrict(results)
         return results
-
-    scales: dict[str, float] = {}
 
     def scaled(key: str, count: int) -> int:
         return _two_digits(count * scales[key]) if key in estimated else count
@@ -301,7 +303,9 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "page": page,
         "total": count_label(page.paginator),
-        "facets": build_facets(request, base, public=not is_curator(request.user)),
+        "facets": build_facets(
+            request, base, public=not is_curator(request.user), total=page.paginator.count
+        ),
         "query": filterset.form.cleaned_data.get("q") or "",
         "sort": sort or "-published",
         "sorts": [s for s in SORTS if searching or s[0] != "relevance"],
