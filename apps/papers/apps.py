@@ -8,8 +8,11 @@ class PapersConfig(AppConfig):
     verbose_name = "Papers"
 
     def ready(self) -> None:
+        from apps.papers.counts import ensure_counts
         from apps.papers.search import ensure_search_index
 
         # SQLite drops a table's triggers when a migration rebuilds the table: put the search
         # document's triggers back (and refill it) after every migrate.
         post_migrate.connect(ensure_search_index, sender=self)
+        # The same for the summary of counts, which is rebuilt with its triggers.
+        post_migrate.connect(ensure_counts, sender=self)

@@ -10,6 +10,7 @@ from typing import cast
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OrderBy, OuterRef, QuerySet
+from django.http import QueryDict
 
 from apps.core.filters import MultipleFilter
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
@@ -223,3 +224,13 @@ class PaperFilterSet(django_filters.FilterSet):
         if ordering == "relevance" and not searching:
             ordering = ""
         return queryset.order_by(*ORDERINGS[ordering or "-published"])
+
+
+def active_filters(query: QueryDict) -> set[str]:
+    """The filters of PaperFilterSet that `query` sets to something (ordering and paging are
+    not filters; blank values and unknown parameters filter nothing)."""
+    return {
+        name
+        for name in PaperFilterSet.base_filters
+        if name != "ordering" and any(value.strip() for value in query.getlist(name))
+    }

@@ -108,14 +108,18 @@ def _coverage(papers: QuerySet[Paper]) -> tuple[date | None, int | None]:
     return None, None
 
 
-def gap_map(papers: QuerySet[Paper]) -> GapMap:
-    """The figures for `papers` (the public ones for the public). Six queries."""
+def gap_map(papers: QuerySet[Paper], *, public: bool = False) -> GapMap:
+    """The figures for `papers` (the public ones for the public). A fixed number of queries;
+    `public`: `papers` is every included paper, and the counts are read from the summary of
+    counts (see `paper_counts`)."""
     phases = list(Phase.objects.order_by("order"))
     challenges = list(Challenge.objects.order_by("phase__order", "position", "name"))
-    by_phase = _nested(paper_counts(papers, ["phase", "year"]), "phase")
-    by_challenge = _nested(paper_counts(papers, ["challenge", "year"]), "challenge")
+    by_phase = _nested(paper_counts(papers, ["phase", "year"], public=public), "phase")
+    by_challenge = _nested(paper_counts(papers, ["challenge", "year"], public=public), "challenge")
     year_totals = {
-        r["year"]: r["count"] for r in paper_counts(papers, ["year"]) if r["year"] is not None
+        r["year"]: r["count"]
+        for r in paper_counts(papers, ["year"], public=public)
+        if r["year"] is not None
     }
     newest, last = _coverage(papers)
     if last is None:

@@ -527,3 +527,36 @@ class Synonym(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.term} = {self.equivalent}"
+
+
+class PaperCount(models.Model):
+    """Included papers in one cell: a dimension (all, phase, challenge, direction, category),
+    an item of it (a taxonomy id, a category code, "" for all) and a year (0: none).
+
+    Written only by database triggers and `counts_recompute` (apps/papers/counts.py), so it
+    moves with every write to papers, placements and category links; overview pages and
+    unfiltered facets read it instead of grouping the whole paper table per request.
+    """
+
+    class Dimension(models.TextChoices):
+        ALL = "all", "All papers"
+        PHASE = "phase", "Phase"
+        CHALLENGE = "challenge", "Challenge"
+        DIRECTION = "direction", "Research direction"
+        CATEGORY = "category", "arXiv category"
+
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    item = models.CharField(max_length=40, blank=True)
+    year = models.PositiveSmallIntegerField(help_text="0: papers without a year.")
+    papers = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ("dimension", "item", "year")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "item", "year"], name="%(app_label)s_%(class)s_unique_cell"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension} {self.item} {self.year}: {self.papers}"

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import connection
 from django.db.models import (
     Count,
     Exists,
@@ -21,8 +22,17 @@ from apps.core.exceptions import ApplicationError
 from apps.core.query import subquery_count
 from apps.core.roles import is_curator
 from apps.core.text import fold
+from apps.papers.counts import summary_rows, summary_totals
 from apps.papers.filtersets import NEWEST_FIRST
-from apps.papers.models import Author, Authorship, Citation, Paper, Placement, RelatedPaper
+from apps.papers.models import (
+    Author,
+    Authorship,
+    Citation,
+    Paper,
+    PaperCount,
+    Placement,
+    RelatedPaper,
+)
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
 STATS_GROUPS = ("phase", "challenge", "direction", "year")
@@ -42,26 +52,23 @@ def placements_visible_to(user: AbstractBaseUser | AnonymousUser | None) -> Quer
     return placements.accepted().filter(paper__status=Paper.Status.INCLUDED)
 
 
-def paper_counts(papers: QuerySet[Paper], group_by: Sequence[str]) -> list[dict]:
+def paper_counts(
+    papers: QuerySet[Paper], group_by: Sequence[str], *, public: bool = False
+) -> list[dict]:
     """Distinct papers of `papers` counted per group, for charts and the gap map.
 
     `group_by` names one or two of phase, challenge, direction, year; taxonomy groups count
     accepted placements (a paper placed in two challenges counts once in each). Rows are dicts
     with the group values (slugs and the year) and `count`, in a stable order.
+
+    `public=True` says `papers` is every included paper, unfiltered: the answer is read from
+    the summary of counts (apps/papers/counts.py) — a few small queries instead of grouping
+    the whole table — wherever the summary holds it (one taxonomy level, with or without year).
     """
-    groups = list(dict.fromkeys(group_by))
-    unknown = set(groups) - set(STATS_GROUPS)
-    if not groups or unknown:
-        raise ApplicationError(
-            f"group_by takes one or two of {', '.join(STATS_GROUPS)}"
-            + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
-        )
+    groups = _checked_groups(group_by)
+    if public and len({g for g in groups if g != "year"}) <= 1:
+        return _summary_counts(groups)
     taxonomy = {g for g in groups if g != "year"}
-    if len(groups) > 2 or (len(taxonomy) == 2 and "phase" not in taxonomy):
-        raise ApplicationError(
-            "group_by combines at most two groups, and two taxonomy levels only as a phase "
-            "with its challenges or directions (a placement names one target)"
-        )
     if not taxonomy:
         rows = (
             papers.order_by()
@@ -91,12 +98,79 @@ def paper_counts(papers: QuerySet[Paper], group_by: Sequence[str]) -> list[dict]
     return [{lookups[key]: row[key] for key in lookups} | {"count": row["count"]} for row in rows]
 
 
+TAXONOMY_MODELS: dict[str, type[Challenge] | type[ResearchDirection]] = {
+    "challenge": Challenge,
+    "direction": ResearchDirection,
+}
+
+
+def _summary_counts(groups: list[str]) -> list[dict]:
+    """`paper_counts` of every included paper for at most one taxonomy group (and the year),
+    from the summary: one query for the cells, one for the taxonomy's slugs and order. Rows
+    and their order are those of the grouped query, NULL years placed where the database
+    places them (last on PostgreSQL, first on SQLite)."""
+    level = next((g for g in groups if g != "year"), None)
+    by_year = "year" in groups
+    cells: dict[tuple[str, int | None], int] = {}
+    for item, year, n in summary_rows(level or "all"):
+        key = (item, year if by_year else None)
+        cells[key] = cells.get(key, 0) + n
+    keys: dict[str, tuple[str, tuple]] = {}
+    if level == "phase":
+        keys = {str(pk): (slug, (order, slug)) for pk, slug, order in
+                Phase.objects.values_list("pk", "slug", "order")}  # fmt: skip
+    elif level is not None:
+        rows = TAXONOMY_MODELS[level].objects.values_list("pk", "slug", "phase__order", "position")
+        keys = {str(pk): (slug, (order, position, slug)) for pk, slug, order, position in rows}
+    nulls_last = connection.vendor == "postgresql"
+
+    def year_key(year: int | None) -> tuple:
+        if year is None:
+            return (1, 0) if nulls_last else (0, 0)
+        return (0 if nulls_last else 1, year)
+
+    found = []
+    for (item, year), n in cells.items():
+        if level is not None and item not in keys:
+            continue  # a taxonomy row deleted since: the grouped query would not name it
+        row: dict = {}
+        order: list = []
+        for group in groups:
+            if group == "year":
+                row["year"], order = year, [*order, year_key(year)]
+            else:
+                row[group], order = keys[item][0], [*order, keys[item][1]]
+        row["count"] = n
+        found.append((order, row))
+    found.sort(key=lambda pair: pair[0])
+    return [row for _order, row in found]
+
+
+def _checked_groups(group_by: Sequence[str]) -> list[str]:
+    """The groups of a count, in order, once each; raises for what cannot be counted."""
+    groups = list(dict.fromkeys(group_by))
+    unknown = set(groups) - set(STATS_GROUPS)
+    if not groups or unknown:
+        raise ApplicationError(
+            f"group_by takes one or two of {', '.join(STATS_GROUPS)}"
+            + (f"; unknown: {', '.join(sorted(unknown))}" if unknown else "")
+        )
+    taxonomy = {g for g in groups if g != "year"}
+    if len(groups) > 2 or (len(taxonomy) == 2 and "phase" not in taxonomy):
+        raise ApplicationError(
+            "group_by combines at most two groups, and two taxonomy levels only as a phase "
+            "with its challenges or directions (a placement names one target)"
+        )
+    return groups
+
+
 # --- Reads for the researchers' HTML pages (issue 4) -------------------------------------
 
 
-def phases_overview(papers: QuerySet[Paper]) -> list:
+def phases_overview(papers: QuerySet[Paper], *, public: bool = False) -> list:
     """The phases in lifecycle order, each with `paper_count` (of `papers`, by accepted
-    placement), `challenge_count` and `open_direction_count`. Two queries, however many phases."""
+    placement), `challenge_count` and `open_direction_count`. A fixed number of queries,
+    however many phases; `public`: `papers` is every included paper (see `paper_counts`)."""
 
     phases = list(
         Phase.objects.annotate(
@@ -106,7 +180,7 @@ def phases_overview(papers: QuerySet[Paper]) -> list:
             ),
         ).order_by("order")
     )
-    counts = {row["phase"]: row["count"] for row in paper_counts(papers, ["phase"])}
+    counts = {r["phase"]: r["count"] for r in paper_counts(papers, ["phase"], public=public)}
     for phase in phases:
         phase.paper_count = counts.get(phase.slug, 0)  # type: ignore[attr-defined]
     return phases
@@ -214,9 +288,19 @@ def related_papers(paper: Paper, papers: QuerySet[Paper], *, limit: int = 8) -> 
     return found[:limit]
 
 
-def category_counts(papers: QuerySet[Paper], *, limit: int = 20) -> list[dict]:
+def category_counts(
+    papers: QuerySet[Paper], *, limit: int = 20, public: bool = False, year: int | None = None
+) -> list[dict]:
     """The `limit` most frequent categories among `papers`: dicts with `category` (its code)
-    and `count`, most papers first."""
+    and `count`, most papers first.
+
+    `public`: `papers` is every included paper (of `year`, if given), and the counts come
+    from the summary of counts instead of a grouped query.
+    """
+    if public:
+        totals = summary_totals("category", year=year)
+        ranked = sorted(totals.items(), key=lambda pair: (-pair[1], pair[0]))[:limit]
+        return [{"category": code, "count": n} for code, n in ranked]
     through = Paper.categories.through
     rows = (
         through.objects.filter(paper__in=papers.order_by().values("pk"))
@@ -230,21 +314,15 @@ def category_counts(papers: QuerySet[Paper], *, limit: int = 20) -> list[dict]:
 def taxonomy_paper_counts() -> dict[str, dict[int, int]]:
     """Included papers with an accepted placement, counted per phase, challenge and direction.
 
-    `{"phase": {phase_id: n}, "challenge": {…}, "direction": {…}}`, three grouped queries
-    whatever the size of the taxonomy (a paper placed twice in one phase counts once there).
-    Items without papers are absent. The same for every user: it describes the public
-    knowledge base.
+    `{"phase": {phase_id: n}, "challenge": {…}, "direction": {…}}`, read from the summary of
+    counts: one query whatever the size of the base (a paper placed twice in one
+    phase counts once there). Items without papers are absent. The same for every user: it
+    describes the public knowledge base.
     """
-    placements = Placement.objects.accepted().filter(paper__status=Paper.Status.INCLUDED)
-    counts: dict[str, dict[int, int]] = {}
-    for level in ("phase", "challenge", "direction"):
-        rows = (
-            placements.filter(**{f"{level}__isnull": False})
-            .order_by()
-            .values_list(f"{level}_id")
-            .annotate(n=Count("paper_id", distinct=True))
-        )
-        counts[level] = dict(rows)
+    counts: dict[str, dict[int, int]] = {"phase": {}, "challenge": {}, "direction": {}}
+    cells = PaperCount.objects.filter(dimension__in=list(counts), papers__gt=0).order_by()
+    for level, item, n in cells.values_list("dimension", "item", "papers"):
+        counts[level][int(item)] = counts[level].get(int(item), 0) + n
     return counts
 
 

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,11 +18,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from apps.core.pagination import filter_errors, paginate, query_for_bibtex
+from apps.core.roles import is_curator
 from apps.core.throttle import search_throttled
 from apps.core.views import public_page
 from apps.papers.bibtex import bibtex_entry, citation_key, write_bibtex
+from apps.papers.counts import summary_totals
 from apps.papers.csl import write_csl_json
-from apps.papers.filtersets import PaperFilterSet
+from apps.papers.filtersets import PaperFilterSet, active_filters
 from apps.papers.gaps import HEAT_LEVELS, GapMap
 from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.metadata import description, highwire_tags, json_ld
@@ -75,10 +77,11 @@ BIBTEX_CHUNK = 500
 def home(request: HttpRequest) -> HttpResponse:
     """The six lifecycle phases with their counts, the newest additions and a search box."""
     papers = papers_visible_to(request.user)
+    public = not is_curator(request.user)
     context = {
-        "phases": phases_overview(papers),
+        "phases": phases_overview(papers, public=public),
         "newest": newest_papers(papers, limit=8),
-        "paper_total": papers.count(),
+        "paper_total": sum(summary_totals("all").values()) if public else papers.count(),
     }
     return render(request, "papers/home.html", context)
 
@@ -92,6 +95,7 @@ class FacetValue:
     count: int
     selected: bool
     group: str = ""
+    approximate: bool = False  # estimated from a sample of a large result set: shown "≈"
 
 
 @dataclass
@@ -118,55 +122,158 @@ def _without_parameter(query: QueryDict, key: str) -> QueryDict:
     return query
 
 
-def build_facets(request: HttpRequest, base: QuerySet[Paper]) -> list[Facet]:
+# Facet counts of a filtered list are exact while its results hold at most this many papers
+# (the search's exact total, COUNT_CAP); above it they are estimated from a sample and
+# labelled "≈" (a grouped count over tens of thousands of papers costs many times the
+# page's rows; a sample does not).
+FACET_EXACT = 5_000
+FACET_SAMPLE_BLOCKS = 50
+FACET_SAMPLE_SHARE = 0.1  # of the id range, in evenly spaced blocks
+
+
+def _two_digits(value: float) -> int:
+    """An estimate rounded to two significant digits: 12,345 → 12,000."""
+    whole = round(value)
+    return round(whole, -max(0, len(str(whole)) - 2)) if whole else 0
+
+
+class FacetSample:
+    """Evenly spaced blocks of paper ids: a deterministic sample of any result set, with the
+    factor that scales a count in the sample to the whole set. One query, when first needed."""
+
+    def __init__(self) -> None:
+        self._blocks: tuple[Q, float] | None = None
+
+    def restrict(self, papers: QuerySet[Paper]) -> tuple[QuerySet[Paper], float]:
+        if self._blocks is None:
+            bounds = Paper.objects.aggregate(low=Min("pk"), high=Max("pk"))
+            low, high = bounds["low"] or 0, bounds["high"] or 0
+            span = high - low + 1
+            width = max(1, int(span * FACET_SAMPLE_SHARE / FACET_SAMPLE_BLOCKS))
+            step = span / FACET_SAMPLE_BLOCKS
+            ranges = Q()
+            for n in range(FACET_SAMPLE_BLOCKS):
+                start = low + int(n * step)
+                ranges |= Q(pk__gte=start, pk__lt=start + width)
+            self._blocks = (ranges, span / (width * FACET_SAMPLE_BLOCKS))
+        ranges, scale = self._blocks
+        return papers.filter(ranges), max(1.0, scale)
+
+
+def build_facets(
+    request: HttpRequest, base: QuerySet[Paper], *, public: bool = False, total: int = 0
+) -> list[Facet]:
     """The four facets with counts. Each facet counts the results of every *other* filter,
     so choosing a phase still shows how many papers the other phases have (OR within a
-    facet). A fixed number of queries: one count per facet, plus the names to show."""
+    facet). A fixed number of queries: one count per facet, plus the names to show.
+
+    `public`: `base` is every included paper. Then, with no filter but the year, every
+    facet counts a set the summary of counts holds (all papers, or one year's), and is read
+    from it instead of grouping the table: a few small queries. With other filters, when
+    the results (`total` of them) are more than FACET_EXACT papers, so is every set a facet
+    counts (each drops one filter), and the facets are estimated from a sample (`≈`).
+    Deciding on the total the page counted anyway costs no query: counting each facet's set
+    first would cost as much as grouping it where the filters are slow to evaluate.
+    """
     query = request.GET
+    active = active_filters(query)
+    summary = public and active <= {"year"}
+    year = int(query["year"]) if summary and "year" in active else None
+
+    sample = FacetSample()
+    estimated: set[str] = set()
+    scales: dict[str, float] = {}
+    sampling = public and not summary and total > FACET_EXACT
 
     def results_without(key: str) -> QuerySet[Paper]:
-        filterset = PaperFilterSet(_without_parameter(query, key), queryset=base)
-        return filterset.qs
+        """The results of every filter but `key`'s: what its facet counts. For the public,
+        a sample of them when the page's results are more than FACET_EXACT (`scales[key]`
+        says by how much to multiply); curators always count them all."""
+        results = PaperFilterSet(_without_parameter(query, key), queryset=base).qs
+        if not sampling:
+            return results
+        estimated.add(key)
+        results, scales[key] = sample.restrict(results)
+        return results
 
-    phases = list(Phase.objects.order_by("order").values_list("slug", "name"))
+    def scaled(key: str, count: int) -> int:
+        return _two_digits(count * scales[key]) if key in estimated else count
+
+    def counts_of(level: str) -> dict[str, int]:
+        if summary:
+            totals = summary_totals(level, year=year)
+            return {slug: totals[str(pk)] for pk, slug in ids[level].items() if totals.get(str(pk))}
+        rows = paper_counts(results_without(level), [level])
+        return {r[level]: scaled(level, r["count"]) for r in rows}
+
+    phases = list(Phase.objects.order_by("order").values_list("pk", "slug", "name"))
     challenges = list(
         Challenge.objects.order_by("phase__order", "position", "name").values_list(
-            "slug", "name", "phase__name"
+            "pk", "slug", "name", "phase__name"
         )
     )
+    ids = {"phase": {r[0]: r[1] for r in phases}, "challenge": {r[0]: r[1] for r in challenges}}
 
     selected = _selected(query, "phase")
-    counts = {r["phase"]: r["count"] for r in paper_counts(results_without("phase"), ["phase"])}
+    counts = counts_of("phase")
     phase_facet = Facet("phase", "Phase", multiple=True)
-    for slug, name in phases:
+    for _pk, slug, name in phases:
         if counts.get(slug) or slug in selected:
-            phase_facet.values.append(FacetValue(slug, name, counts.get(slug, 0), slug in selected))
+            phase_facet.values.append(
+                FacetValue(
+                    slug, name, counts.get(slug, 0), slug in selected, "", "phase" in estimated
+                )
+            )
 
     selected = _selected(query, "challenge")
-    results = results_without("challenge")
-    counts = {r["challenge"]: r["count"] for r in paper_counts(results, ["challenge"])}
+    counts = counts_of("challenge")
     challenge_facet = Facet("challenge", "Challenge", multiple=True)
-    for slug, name, phase_name in challenges:
+    for _pk, slug, name, phase_name in challenges:
         if counts.get(slug) or slug in selected:
             challenge_facet.values.append(
-                FacetValue(slug, name, counts.get(slug, 0), slug in selected, group=phase_name)
+                FacetValue(
+                    slug,
+                    name,
+                    counts.get(slug, 0),
+                    slug in selected,
+                    group=phase_name,
+                    approximate="challenge" in estimated,
+                )
             )
 
     selected = _selected(query, "year")
-    rows = paper_counts(results_without("year"), ["year"])
+    rows = paper_counts(results_without("year"), ["year"], public=summary)
     year_facet = Facet("year", "Year", multiple=False)
-    year_counts = {str(r["year"]): r["count"] for r in rows if r["year"] is not None}
-    for year in sorted(year_counts.keys() | selected, reverse=True):
-        year_facet.values.append(FacetValue(year, year, year_counts.get(year, 0), year in selected))
+    year_counts = {
+        str(r["year"]): scaled("year", r["count"]) for r in rows if r["year"] is not None
+    }
+    for value in sorted(year_counts.keys() | selected, reverse=True):
+        year_facet.values.append(
+            FacetValue(
+                value,
+                value,
+                year_counts.get(value, 0),
+                value in selected,
+                approximate="year" in estimated,
+            )
+        )
 
     selected = _selected(query, "category")
-    rows = category_counts(results_without("category"), limit=25)
+    rows = category_counts(results_without("category"), limit=25, public=summary, year=year)
     category_facet = Facet("category", "arXiv category", multiple=True)
     seen = set()
     for row in rows:
         code = row["category"]
         seen.add(code)
-        category_facet.values.append(FacetValue(code, code, row["count"], code in selected))
+        category_facet.values.append(
+            FacetValue(
+                code,
+                code,
+                scaled("category", row["count"]),
+                code in selected,
+                approximate="category" in estimated,
+            )
+        )
     for code in sorted(selected - seen):
         category_facet.values.append(FacetValue(code, code, 0, True))
 
@@ -196,7 +303,9 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "page": page,
         "total": count_label(page.paginator),
-        "facets": build_facets(request, base),
+        "facets": build_facets(
+            request, base, public=not is_curator(request.user), total=page.paginator.count
+        ),
         "query": filterset.form.cleaned_data.get("q") or "",
         "sort": sort or "-published",
         "sorts": [s for s in SORTS if searching or s[0] != "relevance"],
@@ -379,7 +488,7 @@ def phase_year_chart(figures: GapMap) -> dict:
 def gap_map(request: HttpRequest) -> HttpResponse:
     """Where the research is thin: papers per challenge and year, and per phase and year, as
     counts and shares of each year's papers, within the base's coverage window."""
-    figures = gap_figures(papers_visible_to(request.user))
+    figures = gap_figures(papers_visible_to(request.user), public=not is_curator(request.user))
     context = {
         "figures": figures,
         "quiet": figures.flagged,

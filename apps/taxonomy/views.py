@@ -9,7 +9,9 @@ from django.shortcuts import render
 
 from apps.core.pagination import filter_errors, paginate, query_for_bibtex
 from apps.core.query import subquery_count
+from apps.core.roles import is_curator
 from apps.core.views import public_page
+from apps.papers.counts import summary_rows, summary_totals
 from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Authorship, Placement
 from apps.papers.search import SearchPaginator
@@ -41,7 +43,18 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
     in_phase = papers.placed_in(phase=phase)  # type: ignore[attr-defined]
     challenges = list(phase.challenges.order_by("position", "name"))
     samples = challenge_paper_samples(in_phase, challenges, per_challenge=CHALLENGE_SAMPLE)
-    counts = {r["challenge"]: r["count"] for r in paper_counts(in_phase, ["challenge"])}
+    public = not is_curator(request.user)
+    if public:  # the summary of counts holds the public's numbers: no grouping per request
+        by_id = summary_totals("challenge")
+        counts = {c.slug: by_id.get(str(c.pk), 0) for c in challenges}
+        years = sorted(
+            {y for item, y, _n in summary_rows("phase") if item == str(phase.pk) and y},
+            reverse=True,
+        )
+    else:
+        counts = {r["challenge"]: r["count"] for r in paper_counts(in_phase, ["challenge"])}
+        rows = reversed(paper_counts(in_phase, ["year"]))
+        years = [r["year"] for r in rows if r["year"] is not None]
     for challenge in challenges:
         challenge.sample = samples.get(challenge.pk, [])  # type: ignore[attr-defined]
         challenge.paper_count = counts.get(challenge.slug, 0)  # type: ignore[attr-defined]
@@ -57,9 +70,7 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "topics": phase.status_topics.all(),
         "challenges": challenges,
         "directions": directions,
-        "years": [
-            r["year"] for r in reversed(paper_counts(in_phase, ["year"])) if r["year"] is not None
-        ],
+        "years": years,
         "sorts": [s for s in SORTS if s[0] != "relevance" or request.GET.get("q")],
         "bibtex_query": query_for_bibtex(query),
     }

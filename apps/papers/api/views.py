@@ -37,7 +37,7 @@ from apps.papers.api.serializers import (
     PlacementWriteSerializer,
     ReviewSerializer,
 )
-from apps.papers.filtersets import NEWEST_FIRST, PaperFilterSet
+from apps.papers.filtersets import NEWEST_FIRST, PaperFilterSet, active_filters
 from apps.papers.gaps import NO_RECENT_WORK, THIN, GapRow
 from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.models import Author, Authorship, Paper, Placement
@@ -423,7 +423,8 @@ class StatsView(AnonymousAnswerCacheMixin, generics.GenericAPIView):
         raw = ",".join(request.query_params.getlist("group_by"))
         groups = [part.strip() for part in raw.split(",") if part.strip()]
         papers = self.filter_queryset(Paper.objects.included())
-        rows = paper_counts(papers, groups)
+        # Unfiltered: every included paper, which the summary of counts holds.
+        rows = paper_counts(papers, groups, public=not active_filters(request.query_params))
         return Response({"group_by": list(dict.fromkeys(groups)), "results": rows})
 
 
@@ -502,7 +503,7 @@ class GapMapView(AnonymousAnswerCacheMixin, generics.GenericAPIView):
         responses={200: GapMapSerializer},
     )
     def get(self, request: Request) -> Response:
-        figures = gap_figures(Paper.objects.included())
+        figures = gap_figures(Paper.objects.included(), public=True)
         data = {
             "coverage": {
                 "newest_paper": figures.newest,

@@ -3,7 +3,6 @@
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,19 +11,6 @@ from apps.core.api.fields import LinkField, SelectableFieldsSerializer
 from apps.core.api.strict import RefuseUnknownFieldsMixin
 from apps.papers.selectors import taxonomy_paper_counts
 from apps.taxonomy.models import Challenge, Phase, Provenance, ResearchDirection, StatusTopic
-
-# How long the counts of included papers per taxonomy item may be served from the cache. They
-# cost a pass over every accepted placement (about 0.4 s with 100,000 papers), and change
-# only when curators include papers or place them.
-COUNTS_MAX_AGE = 60
-COUNTS_CACHE_KEY = "api:taxonomy-paper-counts"
-
-
-def cached_paper_counts() -> dict[str, dict[int, int]]:
-    """`taxonomy_paper_counts()`, computed at most once a minute (the cache is shared by
-    every web process in production)."""
-    counts = cache.get_or_set(COUNTS_CACHE_KEY, taxonomy_paper_counts, COUNTS_MAX_AGE)
-    return cast("dict[str, dict[int, int]]", counts)
 
 
 @extend_schema_field(
@@ -41,7 +27,8 @@ class PaperCountField(serializers.Field):
     def to_representation(self, item: Phase | Challenge | ResearchDirection) -> int:
         counts = self.context.get("paper_counts")
         if counts is None:  # once per answer: the context is shared by every row in it
-            counts = cast(dict, self.context)["paper_counts"] = cached_paper_counts()
+            # Exact on every answer: read from the summary of counts (a few dozen rows).
+            counts = cast(dict, self.context)["paper_counts"] = taxonomy_paper_counts()
         return counts[self.level].get(item.pk, 0)
 
 
