@@ -14,23 +14,10 @@ from django.http import QueryDict
 
 from apps.core.filters import MultipleFilter
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
-from apps.papers.models import Category, Paper, PaperQuerySet
+from apps.papers.models import NEWEST_FIRST, OLDEST_FIRST, Category, Paper, PaperQuerySet
 from apps.papers.search import MAX_QUERY_LENGTH, QuerySyntaxError, parse_search, search_papers
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
-# By date, falling back to the year where a paper has no date (imports often give only a
-# year): the year orders first, then the date within it, undated papers last in their year.
-# Served by the index papers_paper_newest_first.
-NEWEST_FIRST: tuple[OrderBy | str, ...] = (
-    F("year").desc(nulls_last=True),
-    F("published_at").desc(nulls_last=True),
-    "-id",
-)
-OLDEST_FIRST: tuple[OrderBy | str, ...] = (
-    F("year").asc(nulls_last=True),
-    F("published_at").asc(nulls_last=True),
-    "id",
-)
 ORDERINGS: dict[str, tuple[OrderBy | str, ...]] = {
     "-cited_by_count": (F("cited_by_count").desc(nulls_last=True), "-published_at", "-id"),
     "cited_by_count": (F("cited_by_count").asc(nulls_last=True), "-published_at", "-id"),

@@ -2,12 +2,27 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models.expressions import OrderBy
 from simple_history.models import HistoricalRecords
 
 from apps.core.fields import FoldedKeyField, FoldedKeyModel, FoldedKeyQuerySet
 from apps.core.models import CuratedModel, TimeStampedModel
 from apps.papers import limits
+
+# By date, falling back to the year where a paper has no date (imports often give only a
+# year): the year orders first, then the date within it, undated papers last in their year.
+# Served by the index papers_paper_newest_first.
+NEWEST_FIRST: tuple[OrderBy | str, ...] = (
+    F("year").desc(nulls_last=True),
+    F("published_at").desc(nulls_last=True),
+    "-id",
+)
+OLDEST_FIRST: tuple[OrderBy | str, ...] = (
+    F("year").asc(nulls_last=True),
+    F("published_at").asc(nulls_last=True),
+    "id",
+)
 
 
 class Category(models.Model):

@@ -36,6 +36,7 @@ from django.db import models, transaction
 from django.db.models import Max, Min, Q, Value
 from django.db.models.expressions import Expression, RawSQL
 
+from apps.papers.models import NEWEST_FIRST
 from apps.papers.searchquery import (
     FTS_COLUMNS,
     MAX_QUERY_LENGTH,
@@ -670,7 +671,6 @@ class SearchPaginator(Paginator):
     def _windowed_rows(self, bottom: int, top: int) -> list:
         """Rows bottom..top of: the RANK_WINDOW newest matches by relevance, then the others
         newest first."""
-        from apps.papers.filtersets import NEWEST_FIRST  # filtersets imports this module
 
         rows: list = []
         # Newest as the lists' "newest first" (year, then date), which has its own index: a

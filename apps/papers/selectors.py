@@ -23,8 +23,8 @@ from apps.core.query import subquery_count
 from apps.core.roles import is_curator
 from apps.core.text import fold
 from apps.papers.counts import summary_rows, summary_totals
-from apps.papers.filtersets import NEWEST_FIRST
 from apps.papers.models import (
+    NEWEST_FIRST,
     Author,
     Authorship,
     Citation,

@@ -10,8 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.papers import search
-from apps.papers.filtersets import NEWEST_FIRST
-from apps.papers.models import Paper, Placement, Synonym
+from apps.papers.models import NEWEST_FIRST, Paper, Placement, Synonym
 from apps.papers.search import SYNONYMS_CACHE_KEY, search_papers
 from apps.papers.services import paper_update, placement_review, synonym_delete, synonym_save
 from tests.factories import PaperFactory, PlacementFactory

@@ -37,10 +37,10 @@ from apps.papers.api.serializers import (
     PlacementWriteSerializer,
     ReviewSerializer,
 )
-from apps.papers.filtersets import NEWEST_FIRST, PaperFilterSet, active_filters
+from apps.papers.filtersets import PaperFilterSet, active_filters
 from apps.papers.gaps import NO_RECENT_WORK, THIN, GapRow
 from apps.papers.gaps import gap_map as gap_figures
-from apps.papers.models import Author, Authorship, Paper, Placement
+from apps.papers.models import NEWEST_FIRST, Author, Authorship, Paper, Placement
 from apps.papers.search import SearchPaginator
 from apps.papers.selectors import (
     STATS_GROUPS,
