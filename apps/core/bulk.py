@@ -60,26 +60,12 @@ def create_objects(model: type[_M], objs: Sequence[_M]) -> Sequence[_M]:
     assert pk.column is not None
     fields = [f for f in model._meta.concrete_fields if f is not pk]
     convert = [_copy_value(f) for f in fields]
-    quote = connection.ops.quote_name
-    table = model._meta.db_table
-    names = ", ".join(quote(f.column or f.name) for f in [pk, *fields])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [quote(table), pk.column, len(objs)],
-        )
-        ids = sorted(row[0] for row in cursor.fetchall())
-        # The raw cursor's COPY: errors wrapped as Django's (IntegrityError, …) by hand.
-        with (
-            connection.wrap_database_errors,
-            cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
-        ):
-            for obj, new_id in zip(objs, ids, strict=True):
-                setattr(obj, pk.attname, new_id)
-                copy.write_row(
-                    [new_id]
-                    + [to(f.pre_save(obj, True)) for f, to in zip(fields, convert, strict=True)]
-                )
+
+    def row(obj: _M, new_id: Any) -> list[Any]:
+        setattr(obj, pk.attname, new_id)
+        return [new_id, *(to(f.pre_save(obj, True)) for f, to in zip(fields, convert, strict=True))]
+
+    _copy_with_new_ids(model, fields, objs, row)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
@@ -115,21 +101,38 @@ def create_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
         else:
             default = convert(field.get_default())
             fill.append(partial(_given, name=field.attname, default=default, convert=convert))
+    return _copy_with_new_ids(
+        model, fields, rows, lambda row, new_id: [new_id, *(get(row) for get in fill)]
+    )
+
+
+def _copy_with_new_ids(
+    model: type[models.Model],
+    fields: Sequence[models.Field],
+    items: Sequence[Any],
+    row: Callable[[Any, Any], list[Any]],
+) -> list[Any]:
+    """COPY one row per item (`row(item, new_id)`) with ids drawn from the table's sequence in
+    one query; the ids, in order. The raw cursor's COPY errors are wrapped as Django's
+    (IntegrityError, …) by hand."""
+    pk = model._meta.pk
+    assert pk is not None  # a concrete, sequence-keyed model
+    assert pk.column is not None
     quote = connection.ops.quote_name
     table = model._meta.db_table
     names = ", ".join(quote(f.column or f.name) for f in [pk, *fields])
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [quote(table), pk.column or pk.name, len(rows)],
+            [quote(table), pk.column, len(items)],
         )
-        ids = sorted(row[0] for row in cursor.fetchall())
+        ids = sorted(found[0] for found in cursor.fetchall())
         with (
             connection.wrap_database_errors,
             cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
         ):
-            for row, new_id in zip(rows, ids, strict=True):
-                copy.write_row([new_id, *(get(row) for get in fill)])
+            for item, new_id in zip(items, ids, strict=True):
+                copy.write_row(row(item, new_id))
     return ids
 
 
