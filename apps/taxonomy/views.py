@@ -42,7 +42,7 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # phase's papers gives the same numbers while scanning a sixth of the placements.
     in_phase = papers.placed_in(phase=phase)  # type: ignore[attr-defined]
     challenges = list(phase.challenges.order_by("position", "name"))
-    samples = challenge_paper_samples(in_phase, challenges, per_challenge=CHALLENGE_SAMPLE)
+    samples = challenge_paper_samples(challenges, request.user, per_challenge=CHALLENGE_SAMPLE)
     public = not is_curator(request.user)
     if public:  # the summary of counts holds the public's numbers: no grouping per request
         by_id = summary_totals("challenge")

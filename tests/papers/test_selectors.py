@@ -64,3 +64,53 @@ def test_counts_by_phase_challenge_and_year() -> None:
 def test_impossible_groupings_are_explained(group_by: list[str]) -> None:
     with pytest.raises(ApplicationError, match="group_by"):
         paper_counts(Paper.objects.all(), group_by)
+
+
+def test_challenge_samples_are_each_challenges_newest_visible_papers(curator) -> None:  # type: ignore[no-untyped-def]
+    """One slice per challenge (a UNION on PostgreSQL, one IN each on SQLite): the same
+    papers as ranking every placement, for busy and quiet challenges alike."""
+    import random
+    from datetime import UTC, datetime
+
+    from apps.papers.selectors import challenge_paper_samples
+
+    rng = random.Random(5)
+    phase = PhaseFactory()
+    busy, quiet, empty = (ChallengeFactory(phase=phase) for _ in range(3))
+    for n in range(40):
+        paper = PaperFactory(
+            status=rng.choice([Paper.Status.INCLUDED] * 3 + [Paper.Status.INBOX]),
+            published_at=None
+            if n % 9 == 0
+            else datetime(2020 + n % 5, 1 + n % 12, 1 + n % 7, tzinfo=UTC),
+        )
+        state = rng.choice(["accepted", "accepted", "pending"])
+        PlacementFactory(paper=paper, challenge=busy, review_state=state)
+        if n % 13 == 0:
+            PlacementFactory(paper=paper, challenge=quiet)
+
+    def expected(public: bool) -> dict[int, list[int]]:
+        by_challenge: dict[int, list[Placement]] = {}
+        placements = Placement.objects.accepted().filter(challenge__isnull=False)
+        for placement in placements.select_related("paper"):
+            if public and placement.paper.status != Paper.Status.INCLUDED:
+                continue
+            by_challenge.setdefault(placement.challenge_id, []).append(placement)
+        newest = {}
+        for challenge_id, rows in by_challenge.items():
+            rows.sort(key=lambda p: p.paper_id, reverse=True)  # ties: newest id first
+            rows.sort(key=lambda p: p.paper.published_at is None)  # undated last
+            dated = [p for p in rows if p.paper.published_at is not None]
+            dated.sort(key=lambda p: p.paper.published_at, reverse=True)
+            undated = [p for p in rows if p.paper.published_at is None]
+            newest[challenge_id] = [p.paper_id for p in (dated + undated)[:5]]
+        return newest
+
+    for user, public in ((AnonymousUser(), True), (curator, False)):
+        samples = challenge_paper_samples([busy, quiet, empty], user, per_challenge=5)
+        got = {cid: [p.paper_id for p in rows] for cid, rows in samples.items()}
+        assert got == expected(public)
+        assert empty.pk not in got
+        assert len(got[busy.pk]) == 5
+        assert 1 <= len(got[quiet.pk]) <= 4
+    assert challenge_paper_samples([], AnonymousUser()) == {}
