@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlencode
@@ -42,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.api_generate import TOPICS  # noqa: E402 - after the path that makes bench importable
-from bench.common import Figure, configure_django, load_average  # noqa: E402
+from bench.common import Figure, configure_django, load_average, percentile  # noqa: E402
 
 REDIS_CACHE = "redis://127.0.0.1:6379/8"
 # 2 cores serve Python, PostgreSQL, Redis and wrk alike. Three sync processes (gunicorn's
@@ -276,8 +277,11 @@ def server_env(database: str, static_root: str, page_cache_seconds: int) -> dict
 class Server:
     """gunicorn started for one measurement and stopped by its process id."""
 
-    def __init__(self, env: dict[str, str], workers: int, threads: int) -> None:
+    def __init__(
+        self, env: dict[str, str], workers: int, threads: int, access_log: Path | None = None
+    ) -> None:
         self.port = free_port()
+        self.access_log = access_log
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -295,6 +299,8 @@ class Server:
             "--log-level",
             "warning",
         ]
+        if access_log is not None:  # seconds per request, for the split of the tail
+            command += ["--access-logfile", str(access_log), "--access-logformat", ACCESS_FORMAT]
         self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
         deadline = time.monotonic() + 60
         while True:
@@ -350,6 +356,42 @@ def wrk(url: str, script: Path, seconds: int, connections: int) -> dict:
     return figures
 
 
+# gunicorn's access log line: seconds from request to the last byte sent, path, query.
+ACCESS_FORMAT = "%(L)s %(U)s %(q)s"
+
+
+def is_export(path: str, query: str) -> bool:
+    return path == "/papers/bibtex/" or "format=" in query
+
+
+def timed(server: Server, run: Callable[[], dict]) -> dict:
+    """`run` (a wrk run against `server`), with its requests' latencies from the access log
+    split in two: pages and API answers, and exports (streamed downloads of whole result
+    sets, whose time grows with their size). The split says which requests make the tail."""
+    log = server.access_log
+    start = log.stat().st_size if log is not None and log.exists() else 0
+    figures = run()
+    if log is None:
+        return figures
+    with log.open(encoding="utf-8") as lines:
+        lines.seek(start)
+        entries = [line.split(" ", 2) for line in lines if line.strip()]
+    groups: dict[str, list[float]] = {"pages": [], "exports": []}
+    for seconds, path, query in entries:
+        group = "exports" if is_export(path, query) else "pages"
+        groups[group].append(float(seconds) * 1000)
+    figures["split"] = {
+        group: {
+            "requests": len(times),
+            "p50": percentile(times, 0.5) if times else None,
+            "p99": percentile(times, 0.99) if times else None,
+            "max": max(times, default=None),
+        }
+        for group, times in groups.items()
+    }
+    return figures
+
+
 def lua_script(
     directory: Path, name: str, paths: list[str], ids: dict[str, list[int]] | None = None
 ) -> Path:
@@ -399,14 +441,15 @@ def measure(
         # Page cache on: the pages the cache can hold are fetched once first, as a live site's
         # readers keep them cached; the shapes then reuse that warm cache (it is in Redis).
         flush_cache()
-        server = Server(server_env(database, static_root, 300), workers, threads)
+        log = directory / "access.log"
+        server = Server(server_env(database, static_root, 300), workers, threads, log)
         try:
             results["warmed"] = {"pages": warm(server.url, paths)}
             wrk(server.url, mix, warmup, connections)  # connections and database caches warm
             results["static"] = wrk(server.url, static, seconds, connections)
-            results["cached"] = wrk(server.url, mix, seconds, connections)
+            results["cached"] = timed(server, lambda: wrk(server.url, mix, seconds, connections))
             short = max(5, seconds // 3)
-            results["fewer"] = wrk(server.url, mix, short, FEWER_CONNECTIONS)
+            results["fewer"] = timed(server, lambda: wrk(server.url, mix, short, FEWER_CONNECTIONS))
         finally:
             server.stop()
         for other_workers, other_threads in shapes:
@@ -420,12 +463,12 @@ def measure(
                 server.stop()
         # Page cache off: every page rendered.
         flush_cache()
-        server = Server(server_env(database, static_root, 0), workers, threads)
+        server = Server(server_env(database, static_root, 0), workers, threads, log)
         try:
             static_file = ("static file", static_path(static_root))
             results["probe"] = probe(server.url, [static_file] * 5 + paths, ids)
             wrk(server.url, mix, warmup, connections)
-            results["rendered"] = wrk(server.url, mix, seconds, connections)
+            results["rendered"] = timed(server, lambda: wrk(server.url, mix, seconds, connections))
         finally:
             server.stop()
         flush_cache()
@@ -465,6 +508,12 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: objec
                 f"errors {figures_of['errors']} of {figures_of['requests']}  "
                 f"statuses {figures_of['statuses']}  load {figures_of['load_average']}"
             )
+        for group, split in figures_of.get("split", {}).items():
+            if split["requests"]:
+                print(
+                    f"  {'':9s} {group:8s} {split['requests']:6d} requests in the server: "
+                    f"p50 {split['p50']:6.1f} p99 {split['p99']:7.1f} max {split['max']:7.1f} ms"
+                )
     for label in ("cached", "rendered"):
         figures_of = results[label]
         name = f"mix, page cache {'on' if label == 'cached' else 'off'}"
@@ -510,6 +559,8 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: objec
                 met=figures_of["errors"] == 0,
             )
         )
+    for label in ("cached", "rendered", "fewer"):
+        figures += split_figures(label, results[label], static)
     chosen = results["cached"]
     fewer = results["fewer"]
     seen = f"load average before/after {fewer['load_average']}; {fewer['requests']} requests"
@@ -578,6 +629,50 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: objec
             note=f"{setup}; errors {static['errors']}; p99 {static['p99'] / 1000:.1f} ms",
         )
     )
+    return figures
+
+
+def split_figures(label: str, measured: dict, static: dict) -> list[Figure]:
+    """The run's latency for pages and API answers alone, and for exports alone (from the
+    access log: time in the server, without the wait in the listen backlog that wrk sees)."""
+    split = measured.get("split")
+    if not split or not split["pages"]["requests"]:
+        return []
+    pages, exports = split["pages"], split["exports"]
+    name = {
+        "cached": "mix, page cache on",
+        "rendered": "mix, page cache off",
+        "fewer": f"mix, page cache on, {FEWER_CONNECTIONS} clients",
+    }[label]
+    limit = 500 if label == "rendered" else 250
+    figures = [
+        Figure(
+            f"load.{label}.pages.p99",
+            f"{name}: p99 in the server, pages and API answers (exports aside)",
+            pages["p99"],
+            "ms",
+            "static file, p99 (wrk)",
+            static["p99"] / 1000,
+            target=f"≤ {limit} ms",
+            met=pages["p99"] <= limit,
+            note=f"{pages['requests']} requests, longest {pages['max']:.0f} ms "
+            "(gunicorn's access log)",
+        )
+    ]
+    if exports["requests"]:
+        share = exports["requests"] / (exports["requests"] + pages["requests"])
+        figures.append(
+            Figure(
+                f"load.{label}.exports.p50",
+                f"{name}: p50 in the server, exports",
+                exports["p50"],
+                "ms",
+                "pages and API answers, p50",
+                pages["p50"],
+                note=f"{exports['requests']} exports ({share:.1%} of the requests), "
+                f"p99 {exports['p99']:.0f} ms, longest {exports['max']:.0f} ms",
+            )
+        )
     return figures
 
 
