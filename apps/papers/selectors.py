@@ -227,9 +227,7 @@ def challenge_paper_samples(
     else:  # SQLite: no LIMIT within a UNION; one IN per challenge instead
         chosen = reduce(or_, (Q(pk__in=part) for part in slices))
     ranked = (
-        Placement.objects.filter(chosen)
-        .select_related("paper")
-        .order_by("challenge_id", *newest)
+        Placement.objects.filter(chosen).select_related("paper").order_by("challenge_id", *newest)
     )
     samples: dict[int, list[Placement]] = {}
     for placement in ranked:
