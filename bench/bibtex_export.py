@@ -31,6 +31,7 @@ django.setup()
 from django.core.management import call_command
 from apps.papers.bibtex import write_bibtex
 from apps.papers.models import Paper
+from apps.papers.relations import attach_relations
 mode, status, trace = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 if trace:
     tracemalloc.start()
@@ -44,10 +45,10 @@ elif mode == "stream":
     papers = Paper.objects.all() if status == "all" else Paper.objects.filter(status=status)
     count = papers.count()
 else:  # the naive way: every paper in memory, then the whole file as one string
-    papers = Paper.objects.for_list().order_by("-published_at", "-id")
+    papers = Paper.objects.order_by("-published_at", "-id")
     if status != "all":
         papers = papers.filter(status=status)
-    text = "\\n".join(write_bibtex(list(papers)))
+    text = "\\n".join(write_bibtex(attach_relations(papers)))
     with open("/dev/null", "w") as sink:
         sink.write(text)
     count = text.count("\\n@") + 1

@@ -8,7 +8,7 @@ Needs a database filled by bench/api_generate.py (bench/run.py builds it). The r
 timed whole (read texts, compute, swap rows) next to its first step alone (reading and
 stemming the texts: the floor any content method pays). The read is `related_papers` for 20
 papers spread over the corpus, median time, next to fetching the same paper's row for the
-page (`for_list`), and its query count.
+page (with its list rows, `attach_relations`), and its query count.
 """
 
 import statistics
@@ -26,6 +26,7 @@ def run() -> list[Figure]:
     from django.test.utils import CaptureQueriesContext
 
     from apps.papers.models import Paper, RelatedPaper
+    from apps.papers.relations import attach_relations
     from apps.papers.selectors import related_papers
     from apps.papers.services import related as service
 
@@ -44,7 +45,7 @@ def run() -> list[Figure]:
     for pk in sample:
         paper = Paper.objects.get(pk=pk)
         began = time.perf_counter()
-        list(included.for_list().filter(pk=pk))
+        attach_relations(included.filter(pk=pk))
         fetches.append(time.perf_counter() - began)
         with CaptureQueriesContext(connection) as captured:
             began = time.perf_counter()
@@ -78,7 +79,7 @@ def run() -> list[Figure]:
             "related papers of one paper (shared challenges + neighbours), median of 20",
             read_ms,
             "ms",
-            "the paper's own row for the page (for_list)",
+            "the paper's own row for the page (with its list rows)",
             fetch_ms,
             note=f"{min(counts)} to {max(counts)} queries",
         ),

@@ -7,7 +7,8 @@ Needs a database filled by bench/api_generate.py (bench/run.py builds it). Every
 through Django's test client: for each, the median of `--runs` requests rendered from scratch
 (the page cache off), and the median of cached requests (the page cache on, after one fill).
 Baselines measured in the same run: for list pages, the rows alone (the count and one page of
-`for_list()` rows the page shows, without facets or template; for home its eight newest papers;
+rows the page shows with their relations, `attach_relations`, without facets or template; for
+home its eight newest papers;
 for a challenge or a direction the count and one page of its placements); for the other pages,
 the about page (a static template through the same middleware and base layout: the fixed
 cost of any page); for cached pages, the same page rendered.
@@ -98,13 +99,14 @@ def rows_only(query: dict, page: int | None = 20) -> Callable[[], object]:
     (every row when `page` is None, as a download needs)."""
     from apps.papers.filtersets import PaperFilterSet
     from apps.papers.models import Paper
+    from apps.papers.relations import attach_relations
 
     def run() -> object:
         filterset = PaperFilterSet(query, queryset=Paper.objects.included())
         qs = filterset.qs
         if page is None:
-            return list(qs.for_list())
-        return qs.count(), list(qs.for_list()[:page])
+            return attach_relations(qs)
+        return qs.count(), attach_relations(qs[:page])
 
     return run
 
@@ -112,10 +114,11 @@ def rows_only(query: dict, page: int | None = 20) -> Callable[[], object]:
 def newest_rows() -> Callable[[], object]:
     """What the home page cannot avoid: its eight newest papers with their relations."""
     from apps.papers.models import Paper
+    from apps.papers.relations import attach_relations
     from apps.papers.selectors import newest_papers
 
     def run() -> object:
-        return list(newest_papers(Paper.objects.included(), limit=8))
+        return attach_relations(newest_papers(Paper.objects.included(), limit=8))
 
     return run
 
@@ -123,24 +126,19 @@ def newest_rows() -> Callable[[], object]:
 def placement_rows(**target: str) -> Callable[[], object]:
     """What a challenge or direction page cannot avoid: the count and one page of its
     accepted placements of included papers, with the papers and their authors."""
-    from django.db.models import Prefetch
-
-    from apps.papers.models import Authorship, Paper, Placement
+    from apps.papers.models import Paper, Placement
+    from apps.papers.relations import attach_relations
 
     def run() -> object:
         rows = (
             Placement.objects.accepted()
             .filter(paper__in=Paper.objects.included().values("pk"), **target)
             .select_related("paper")
-            .prefetch_related(
-                Prefetch(
-                    "paper__authorships",
-                    queryset=Authorship.objects.select_related("author").order_by("position"),
-                )
-            )
             .order_by("-paper__published_at", "-paper_id")
         )
-        return rows.count(), list(rows[:20])
+        page = list(rows[:20])
+        attach_relations([placement.paper for placement in page], ("authors",))
+        return rows.count(), page
 
     return run
 

@@ -15,6 +15,7 @@ from apps.listings.prisma import prisma_flow
 from apps.listings.snapshot import snapshot_papers
 from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Paper
+from apps.papers.relations import attach_relations
 from apps.papers.selectors import papers_visible_to
 
 logger = logging.getLogger(__name__)
@@ -151,7 +152,7 @@ def _freeze(title, description, parsed, papers_qs, actor) -> Listing:  # type: i
         .order_by("-version")
         .first()
     )
-    papers: list[Paper] = list(papers_qs.for_list())
+    papers: list[Paper] = attach_relations(papers_qs)
     frozen_at = timezone.now()
     flow = prisma_flow()
     flow["scope"] = "listing"

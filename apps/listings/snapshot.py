@@ -13,15 +13,15 @@ import rispy
 from apps.core.bibliography.codec import latex_to_unicode
 from apps.core.bibliography.names import ris_name
 from apps.papers.bibtex import write_bibtex
-from apps.papers.csl import csl_item
+from apps.papers.csl import csl_item, placement_keywords
 from apps.papers.models import Paper
 
 
 def paper_record(paper: Paper) -> dict:
-    """The facts of a paper (from `Paper.objects.for_list()`) as plain JSON."""
+    """The facts of a paper (list rows attached: `apps.papers.relations`) as plain JSON."""
     return {
         "title": latex_to_unicode(paper.title),
-        "authors": [a.author.name for a in paper.authorships.all()],
+        "authors": [author["name"] for author in paper.author_rows],
         "year": paper.year,
         "published": paper.published_at.date().isoformat() if paper.published_at else None,
         "venue": paper.venue,
@@ -34,23 +34,14 @@ def paper_record(paper: Paper) -> dict:
         "url": paper.arxiv_url or paper.doi_url or str(paper.bibtex_fields.get("url", "")),
         "kind": paper.kind,
         "bibtex_type": paper.bibtex_type,
-        "keywords": _placement_names(paper),
+        "keywords": placement_keywords(paper),
     }
 
 
-def _placement_names(paper: Paper) -> list[str]:
-    names: list[str] = []
-    for placement in getattr(paper, "accepted_placements", ()):
-        for item in (placement.phase, placement.challenge, placement.direction):
-            if item is not None and item.name not in names:
-                names.append(item.name)
-    return names
-
-
 def snapshot_papers(papers: Iterable[Paper]) -> Iterator[dict]:
-    """Per paper, in order: the ListingEntry fields (paper, ids, key, record, BibTeX, CSL).
-    The citation keys are unique within the listing, and the CSL item carries the same key
-    as the BibTeX entry."""
+    """Per paper (list rows attached), in order: the ListingEntry fields (paper, ids, key,
+    record, BibTeX, CSL). The citation keys are unique within the listing, and the CSL item
+    carries the same key as the BibTeX entry."""
     papers = list(papers)
     for paper, entry in zip(papers, write_bibtex(papers), strict=True):
         key = entry[entry.index("{") + 1 : entry.index(",")]

@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, URLField
 from django.http import HttpRequest, HttpResponse
@@ -29,6 +30,7 @@ from apps.papers.models import (
     Placement,
     Synonym,
 )
+from apps.papers.relations import attach_relations, placement_target
 from apps.papers.search import QuerySyntaxError, parse_search, search_papers
 from apps.papers.services import (
     author_conflict,
@@ -464,7 +466,6 @@ class PaperAdmin(CuratedAdmin):
         return (
             super()
             .get_queryset(request)
-            .for_list()
             .annotate(
                 pending_count=subquery_count(
                     Placement, "paper", review_state=Placement.ReviewState.PENDING
@@ -472,13 +473,20 @@ class PaperAdmin(CuratedAdmin):
             )
         )
 
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        """The list's page of papers with their authors and accepted placements (the
+        columns below), one query each."""
+        changelist = super().get_changelist_instance(request)
+        changelist.result_list = attach_relations(changelist.result_list)
+        return changelist
+
     @admin.display(description="title", ordering="title")
     def short_title(self, obj: Paper) -> str:
         return short(obj.title)
 
     @admin.display(description="authors")
     def authors(self, obj: Paper) -> str:
-        names = [authorship.author.name for authorship in obj.authorships.all()]
+        names = [author["name"] for author in obj.author_rows]
         return names[0] + (" et al." if len(names) > 1 else "") if names else "—"
 
     @admin.display(description="arXiv", ordering="arxiv_id")
@@ -489,7 +497,7 @@ class PaperAdmin(CuratedAdmin):
 
     @admin.display(description="placed in")
     def placed_in(self, obj: Paper) -> str:
-        return ", ".join(str(p.target) for p in obj.accepted_placements) or "—"  # type: ignore[attr-defined]
+        return ", ".join(placement_target(p)["name"] for p in obj.placement_rows) or "—"
 
     @admin.display(description="pending", ordering="pending_count")
     def pending_count(self, obj: Paper) -> int:

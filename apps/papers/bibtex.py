@@ -167,7 +167,7 @@ def paper_columns(paper: Paper, authors: Iterable[str]) -> Columns:
 
 
 def bibtex_entry(paper: Paper, key: str) -> str:
-    """One entry. `paper` should come from `Paper.objects.for_list()` (authors, placements)."""
+    """One entry of a paper with its list rows attached (`apps.papers.relations`)."""
     body = ",\n".join(
         f"  {FIELD_SPELLING.get(name, name)} = {field_value(name, value)}"
         for name, value in written_fields(paper).items()
@@ -180,7 +180,7 @@ def written_fields(paper: Paper) -> dict[str, str]:
     form while it agrees with the column), then the other imported fields, then keywords."""
     kind = entry_type(paper)
     raw = {name.lower(): value for name, value in (paper.bibtex_fields or {}).items()}
-    columns = paper_columns(paper, (a.author.name for a in paper.authorships.all()))
+    columns = paper_columns(paper, (author["name"] for author in paper.author_rows))
     fields: dict[str, str] = {}
     for name, derived in derived_fields(columns, kind, raw).items():
         written = raw.get(name)
@@ -197,24 +197,22 @@ def written_fields(paper: Paper) -> dict[str, str]:
 
 def _keywords(paper: Paper, imported: str) -> str:
     """The imported keywords, then the names of the paper's phases, challenges and directions."""
-    placements = getattr(paper, "accepted_placements", None)
-    if placements is None:
-        placements = list(paper.placements.accepted().for_display())
     words = split_keywords(imported)
     seen = {fold(word) for word in words}
     names: list[str] = []
-    for placement in placements:
-        for item in (placement.phase, placement.challenge, placement.direction):
-            if item is not None and fold(item.name) not in seen:
-                seen.add(fold(item.name))
-                names.append(text_to_latex(item.name))
+    for placement in paper.placement_rows:
+        for item in (placement["phase"], placement["challenge"], placement["direction"]):
+            if item is not None and fold(item["name"]) not in seen:
+                seen.add(fold(item["name"]))
+                names.append(text_to_latex(item["name"]))
     if not names:
         return imported
     return ", ".join([*words, *names])
 
 
 def write_bibtex(papers: Iterable[Paper]) -> Iterator[str]:
-    """Entries for `papers`, in order, one string each, with keys unique within the output.
+    """Entries for `papers` (list rows attached), in order, one string each, with keys unique
+    within the output.
 
     Papers keep their stored key (`citation_keys_assign` gives papers one for good). A paper
     without one gets a generated key that no stored key and no earlier entry uses: a letter

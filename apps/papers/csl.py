@@ -46,9 +46,9 @@ def csl_type(paper: Paper) -> str:
 
 
 def csl_item(paper: Paper, item_id: str) -> dict:
-    """One CSL-JSON item. `paper` should come from `Paper.objects.for_list()`."""
+    """One CSL-JSON item of a paper with its list rows attached (`apps.papers.relations`)."""
     item: dict = {"id": item_id, "type": csl_type(paper), "title": paper.title}
-    authors = [csl_name(a.author.name) for a in paper.authorships.all()]
+    authors = [csl_name(author["name"]) for author in paper.author_rows]
     if authors:
         item["author"] = authors
     if paper.published_at:
@@ -83,12 +83,12 @@ def csl_item(paper: Paper, item_id: str) -> dict:
 
 
 def placement_keywords(paper: Paper) -> list[str]:
-    """The names of the paper's phases, challenges and directions (accepted placements)."""
+    """The names of the paper's phases, challenges and directions (its placement rows)."""
     names: list[str] = []
-    for placement in getattr(paper, "accepted_placements", ()):
-        for target in (placement.phase, placement.challenge, placement.direction):
-            if target is not None and target.name not in names:
-                names.append(target.name)
+    for placement in paper.placement_rows:
+        for target in (placement["phase"], placement["challenge"], placement["direction"]):
+            if target is not None and target["name"] not in names:
+                names.append(target["name"])
     return names
 
 

@@ -22,6 +22,7 @@ from django.utils.html import escape
 from apps.core.bibliography.codec import latex_to_unicode
 from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Paper
+from apps.papers.relations import attach_relations, placement_target
 from apps.papers.selectors import papers_visible_to
 from apps.taxonomy.models import Challenge, Phase, ResearchDirection
 
@@ -111,13 +112,9 @@ class NewPapersFeed(Feed):
     def papers(self, obj: FilteredPapers) -> QuerySet[Paper]:
         return obj.filterset.qs.order_by()
 
-    def items(self, obj: Any = None) -> QuerySet[Paper]:
-        return (
-            self.papers(obj)
-            .filter(included_at__isnull=False)
-            .order_by("-included_at", "-id")
-            .for_list()[:FEED_SIZE]  # type: ignore[attr-defined]
-        )
+    def items(self, obj: Any = None) -> list[Paper]:
+        newest = self.papers(obj).filter(included_at__isnull=False).order_by("-included_at", "-id")
+        return attach_relations(newest[:FEED_SIZE])
 
     def item_title(self, item: Paper) -> str:
         return latex_to_unicode(item.title)
@@ -126,14 +123,14 @@ class NewPapersFeed(Feed):
         # Atom carries the summary as HTML: stored text is escaped here, never trusted.
         if item.abstract.strip():
             return escape(latex_to_unicode(item.abstract))
-        notes = [p.evidence for p in item.accepted_placements if p.evidence.strip()]  # type: ignore[attr-defined]
+        notes = [p["evidence"] for p in item.placement_rows if p["evidence"].strip()]
         return escape(notes[0]) if notes else ""
 
     def item_link(self, item: Paper) -> str:
         return reverse("papers:detail", args=[item.pk])
 
     def item_author_name(self, item: Paper) -> str | None:
-        names = [a.author.name for a in item.authorships.all()]
+        names = [author["name"] for author in item.author_rows]
         if not names:
             return None
         shown = ", ".join(names[:AUTHORS_SHOWN])
@@ -152,10 +149,10 @@ class NewPapersFeed(Feed):
 
     def item_categories(self, item: Paper) -> list[str]:
         names: list[str] = []
-        for placement in item.accepted_placements:  # type: ignore[attr-defined]
-            target = placement.target
-            if target.name not in names:
-                names.append(target.name)
+        for placement in item.placement_rows:
+            name = placement_target(placement)["name"]
+            if name not in names:
+                names.append(name)
         return names
 
 

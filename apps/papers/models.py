@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.expressions import OrderBy
 from simple_history.models import HistoricalRecords
 
@@ -77,22 +77,6 @@ class PaperQuerySet(FoldedKeyQuerySet["Paper"]):
         """
         placements = Placement.objects.accepted().filter(paper=OuterRef("pk"), **lookups)
         return self.filter(Exists(placements))
-
-    def for_list(self) -> "PaperQuerySet":
-        """Everything a paper list renders (authors in order, accepted placements, categories)
-        in a fixed number of queries, however many rows."""
-        return self.prefetch_related(
-            Prefetch(
-                "authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-            ),
-            Prefetch(
-                "placements",
-                queryset=Placement.objects.accepted().for_display(),
-                to_attr="accepted_placements",
-            ),
-            "categories",
-        )
 
 
 class Paper(FoldedKeyModel, CuratedModel):
@@ -205,6 +189,12 @@ class Paper(FoldedKeyModel, CuratedModel):
 
     history = HistoricalRecords(excluded_fields=["title_key"])
     objects = PaperQuerySet.as_manager()
+
+    # The rows shown beside the paper, set on the papers of a page or an export by
+    # `apps.papers.relations.attach_relations` (one query per relation for all of them).
+    author_rows: list[dict]
+    placement_rows: list[dict]
+    category_codes: list[str]
 
     class Meta:
         ordering = ("-published_at", "-id")

@@ -40,14 +40,14 @@ class _Writer(RisWriter):
 
 
 def ris_reference(paper: Paper, key: str) -> dict:
-    """One record as rispy's dict. `paper` should come from `Paper.objects.for_list()`."""
+    """One record as rispy's dict, of a paper with its list rows attached."""
     kind = csl_type(paper)
     ref: dict = {
         "type_of_reference": RIS_TYPES.get(kind, "GEN"),
         "id": key,
         "title": latex_to_unicode(paper.title),
     }
-    authors = [ris_name(a.author.name) for a in paper.authorships.all()]
+    authors = [ris_name(author["name"]) for author in paper.author_rows]
     if authors:
         ref["authors"] = authors
     if paper.year:

@@ -647,7 +647,7 @@ class SearchPaginator(Paginator):
             return list(cursor.fetchone()[0] or [])
 
     def _load(self, ids: list[int]) -> list:
-        """The rows of `ids` (with what the list prefetches), in that order."""
+        """The rows of `ids`, in that order."""
         by_id = {row.pk: row for row in self.queryset.filter(pk__in=ids).order_by()}
         return [by_id[pk] for pk in ids if pk in by_id]
 

@@ -189,15 +189,13 @@ def phases_overview(papers: QuerySet[Paper], *, public: bool = False) -> list:
 
 
 def newest_papers(papers: QuerySet[Paper], *, limit: int = 10) -> QuerySet[Paper]:
-    """The `limit` papers of `papers` included on the latest day, newest research first,
-    ready to render as a list. A whole batch (the survey's seed, a day's harvest) is included
-    at once: ordering within the day by the papers' own dates shows the newest work of every
-    phase, not the batch's last rows."""
-    return (
-        papers.filter(included_at__isnull=False)
-        .order_by(TruncDate("included_at").desc(), *NEWEST_FIRST)
-        .for_list()[:limit]  # type: ignore[attr-defined]
-    )
+    """The `limit` papers of `papers` included on the latest day, newest research first.
+    A whole batch (the survey's seed, a day's harvest) is included at once: ordering within
+    the day by the papers' own dates shows the newest work of every phase, not the batch's
+    last rows."""
+    return papers.filter(included_at__isnull=False).order_by(
+        TruncDate("included_at").desc(), *NEWEST_FIRST
+    )[:limit]
 
 
 def challenge_paper_samples(
@@ -286,15 +284,16 @@ def related_papers(paper: Paper, papers: QuerySet[Paper], *, limit: int = 8) -> 
     for paper_id, name in rows:
         if name not in names.setdefault(paper_id, []):
             names[paper_id].append(name)
-    found = list(papers.exclude(pk=paper.pk).filter(pk__in=candidates).for_list())  # type: ignore[attr-defined]
+    found = list(papers.exclude(pk=paper.pk).filter(pk__in=candidates))
+    scores: dict[int, float] = {}
     for other in found:
         similarity, words = neighbours.get(other.pk, (0.0, []))
         reasons = [f"shares {name}" for name in names.get(other.pk, [])]
         if words:
             reasons.append("similar: " + ", ".join(words))
-        other.related_reasons = reasons
-        other.related_score = len(names.get(other.pk, [])) + 2 * similarity
-    found.sort(key=lambda p: (-p.related_score, -(p.year or 0), -p.pk))
+        other.related_reasons = reasons  # type: ignore[attr-defined]  # read by the template
+        scores[other.pk] = len(names.get(other.pk, [])) + 2 * similarity
+    found.sort(key=lambda p: (-scores[p.pk], -(p.year or 0), -p.pk))
     return found[:limit]
 
 

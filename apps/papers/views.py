@@ -29,6 +29,7 @@ from apps.papers.gaps import HEAT_LEVELS, GapMap
 from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.metadata import description, highwire_tags, json_ld
 from apps.papers.models import Author, Authorship, Paper
+from apps.papers.relations import LIST_ROWS, attach_relations, attach_to_page, stream_with_relations
 from apps.papers.ris import write_ris
 from apps.papers.search import SearchPaginator, count_label
 from apps.papers.selectors import (
@@ -80,7 +81,7 @@ def home(request: HttpRequest) -> HttpResponse:
     public = not is_curator(request.user)
     context = {
         "phases": phases_overview(papers, public=public),
-        "newest": newest_papers(papers, limit=8),
+        "newest": attach_relations(newest_papers(papers, limit=8)),
         "paper_total": sum(summary_totals("all").values()) if public else papers.count(),
     }
     return render(request, "papers/home.html", context)
@@ -297,7 +298,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
             "query_error": "q" in filterset.errors,
         }
         return render(request, "papers/paper_list.html", errors, status=400)
-    page = paginate(request, filterset.qs.for_list(), paginator_class=SearchPaginator)
+    page = attach_to_page(paginate(request, filterset.qs, paginator_class=SearchPaginator))
     searching = bool(filterset.form.cleaned_data.get("q"))
     sort = filterset.form.cleaned_data.get("ordering") or ("relevance" if searching else "")
     context: dict[str, object] = {
@@ -345,7 +346,7 @@ def paper_export(request: HttpRequest, fmt: str = "bibtex") -> HttpResponse | St
     if not filterset.is_valid():
         message = "Cannot export these results:\n" + "\n".join(filter_errors(filterset))
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-    papers = filterset.qs.for_list().iterator(chunk_size=BIBTEX_CHUNK)
+    papers = stream_with_relations(filterset.qs, chunk_size=BIBTEX_CHUNK)
     return _export(papers, fmt, f"sellm-papers-{timezone.now().strftime('%Y%m%d')}")
 
 
@@ -355,10 +356,10 @@ paper_bibtex = paper_export  # the list's BibTeX download (URL name "bibtex")
 @require_safe
 def paper_export_one(request: HttpRequest, pk: int, fmt: str) -> StreamingHttpResponse:
     """One paper as a .bib, .ris or CSL-JSON file (what its page shows under "Cite")."""
-    paper = papers_visible_to(request.user).for_list().filter(pk=pk).first()  # type: ignore[attr-defined]
+    paper = papers_visible_to(request.user).filter(pk=pk).first()
     if paper is None:
         raise Http404(f"There is no paper with id {pk} in the knowledge base.")
-    return _export([paper], fmt, citation_key(paper))
+    return _export(attach_relations([paper]), fmt, citation_key(paper))
 
 
 def _encode(entries: Iterable[str], separator: str = "\n") -> Iterable[bytes]:
@@ -370,15 +371,18 @@ def _encode(entries: Iterable[str], separator: str = "\n") -> Iterable[bytes]:
 def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One paper: metadata, abstract, its placements with provenance, BibTeX, related papers."""
     papers = papers_visible_to(request.user)
-    paper = papers.for_list().filter(pk=pk).first()  # type: ignore[attr-defined]
+    paper = papers.filter(pk=pk).first()
     if paper is None:
         raise Http404(f"There is no paper with id {pk} in the knowledge base.")
+    # The list rows (accepted placements: what the BibTeX entry names), and the categories;
+    # the page's own list of placements is what the reader may see, with their review.
+    attach_relations([paper], (*LIST_ROWS, "categories"))
     visible = placements_visible_to(request.user)
     placements = list(visible.filter(paper=paper).for_display())  # type: ignore[attr-defined]
     categories = sorted(
-        paper.categories.all(), key=lambda c: (c.code != paper.primary_category, c.code)
+        paper.category_codes, key=lambda code: (code != paper.primary_category, code)
     )
-    authors = [authorship.author.name for authorship in paper.authorships.all()]
+    authors = [author["name"] for author in paper.author_rows]
     page_url = request.build_absolute_uri(reverse("papers:detail", args=[paper.pk]))
     neighbours = citation_neighbours(paper, papers)
     context = {
@@ -386,7 +390,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "placements": placements,
         "categories": categories,
         "bibtex": bibtex_entry(paper, citation_key(paper)),
-        "related": related_papers(paper, papers, limit=8),
+        "related": attach_relations(related_papers(paper, papers, limit=8)),
         "highwire_tags": highwire_tags(paper, authors, page_url),
         "json_ld": json_ld(paper, authors, page_url),
         "description": description(paper, authors),
@@ -421,7 +425,7 @@ def author_detail(request: HttpRequest, pk: int) -> HttpResponse:
     papers = visible.filter(
         Exists(Authorship.objects.filter(paper=OuterRef("pk"), author=author))
     ).order_by("-published_at", "-id")
-    page = paginate(request, papers.for_list())  # type: ignore[attr-defined]
+    page = attach_to_page(paginate(request, papers))
     if not page.paginator.count:  # only hidden papers: the public must not learn the name
         raise missing
     context = {"author": author, "page": page, "profile": author_profile(author, visible)}

@@ -3,6 +3,7 @@ direction — each with the papers placed in it (included papers, accepted place
 
 import logging
 
+from django.core.paginator import Page
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -13,7 +14,8 @@ from apps.core.roles import is_curator
 from apps.core.views import public_page
 from apps.papers.counts import summary_rows, summary_totals
 from apps.papers.filtersets import PaperFilterSet
-from apps.papers.models import Authorship, Placement
+from apps.papers.models import Placement
+from apps.papers.relations import attach_relations, attach_to_page
 from apps.papers.search import SearchPaginator
 from apps.papers.selectors import (
     challenge_paper_samples,
@@ -79,7 +81,7 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "taxonomy/phase_detail.html", context, status=400)
     cleaned = filterset.form.cleaned_data
     context |= {
-        "page": paginate(request, filterset.qs.for_list(), paginator_class=SearchPaginator),
+        "page": attach_to_page(paginate(request, filterset.qs, paginator_class=SearchPaginator)),
         "query": cleaned.get("q") or "",
         "chosen_challenge": request.GET.get("challenge", ""),
         "chosen_year": cleaned.get("year"),
@@ -90,20 +92,23 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def placements_of(request: HttpRequest, **target: object) -> QuerySet[Placement]:
     """Accepted placements on `target` of the papers this user may see, newest paper first,
-    with what a paper row shows loaded in a fixed number of queries."""
+    with their papers."""
     return (
         placements_visible_to(request.user)
         .accepted()  # type: ignore[attr-defined]
         .filter(paper__in=papers_visible_to(request.user).values("pk"), **target)
         .select_related("paper")
-        .prefetch_related(
-            Prefetch(
-                "paper__authorships",
-                queryset=Authorship.objects.select_related("author").order_by("position"),
-            )
-        )
         .order_by("-paper__published_at", "-paper_id")
     )
+
+
+def placement_page(request: HttpRequest, **target: object) -> Page:
+    """A page of `placements_of(target)`, their papers with their authors (one query). Only
+    the authors: each paper row shows the placement's own evidence instead of its tags."""
+    page = paginate(request, placements_of(request, **target))
+    page.object_list = list(page.object_list)
+    attach_relations([placement.paper for placement in page.object_list], ("authors",))
+    return page
 
 
 @public_page
@@ -116,7 +121,7 @@ def challenge_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "challenge": challenge,
         "directions": challenge.directions.order_by("phase__order", "position", "name"),
-        "page": paginate(request, placements_of(request, challenge=challenge)),
+        "page": placement_page(request, challenge=challenge),
     }
     return render(request, "taxonomy/challenge_detail.html", context)
 
@@ -131,7 +136,7 @@ def direction_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "direction": direction,
         "challenges": direction.challenges.order_by("position", "name"),
-        "page": paginate(request, placements_of(request, direction=direction)),
+        "page": placement_page(request, direction=direction),
     }
     return render(request, "taxonomy/researchdirection_detail.html", context)
 

@@ -188,8 +188,9 @@ def test_the_export_is_streamed_in_chunks(anon) -> None:
         views.EXPORT_CHUNK = chunk
 
     # Nothing is read before the body is consumed; then papers come chunk by chunk (3 + 3 +
-    # 1), each chunk with its own prefetch of authors, placements and categories.
+    # 1), each chunk with its own load of authors and of placements.
     assert not any("papers_paper" in q["sql"] for q in answering.captured_queries)
-    prefetches = [q for q in streaming.captured_queries if "papers_authorship" in q["sql"]]
-    assert len(prefetches) == 3
+    authors = [q for q in streaming.captured_queries if "papers_authorship" in q["sql"]]
+    placements = [q for q in streaming.captured_queries if "papers_placement" in q["sql"]]
+    assert len(authors) == len(placements) == 3
     assert len([p for p in pieces if p.startswith(b"@")]) == 7

@@ -4,8 +4,15 @@ The golden file was written by the code before the paper serializer was rebuilt 
 declared fields (issue 15, "One API shape"); a refactor of how answers are built must not
 change a byte of them. After a deliberate change of output, rewrite it (once per database) with
 `SELLM_WRITE_GOLDEN=1 .venv/bin/pytest tests/api/test_api_golden.py` and review the diff.
+
+The answers after `extend_corpus` were added before the pages, feeds, exports, listings and
+the admin moved to the API's relation loaders (issue 15, "One API shape", last part): every
+other reader of a paper's authors and placements, on a corpus grown by what only they show
+(related papers, long author lists, an empty abstract, an accepted placement of an inbox
+paper), so that move must not change a byte either.
 """
 
+import io
 import json
 import os
 import re
@@ -14,11 +21,14 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from apps.papers.models import Authorship, Citation, Paper, Placement
+from apps.listings.models import Listing, ListingEntry
+from apps.listings.services import listing_freeze
+from apps.papers.models import Authorship, Citation, Paper, Placement, RelatedPaper
 from apps.papers.services.upsert import AUTHOR_SEPARATOR
 from tests.factories import (
     AuthorFactory,
@@ -57,6 +67,22 @@ API_ANSWERS = [
 ]
 DETAIL_FORMATS = [None, "bibtex", "ris", "csljson"]
 HTML_PAGES = ["/papers/", "/papers/?q=fuzzing", "/papers/?phase=golden-testing", "/authors/"]
+# Readers of a paper's authors and placements besides the API's answers (after extend_corpus).
+FEEDS = [
+    "/feeds/papers/",
+    "/feeds/papers/?q=fuzzing",
+    "/feeds/phases/golden-testing/",
+    "/feeds/phases/golden-coding/",
+    "/feeds/challenges/golden-oracles/",
+    "/feeds/directions/golden-repair/",
+]
+TAXONOMY_PAGES = [
+    "/phases/golden-testing/",
+    "/phases/golden-coding/",
+    "/challenges/golden-oracles/",
+    "/directions/golden-repair/",
+]
+DOWNLOADS = ["bibtex", "ris", "csl-json"]
 
 
 def build_corpus() -> list[Paper]:
@@ -187,13 +213,113 @@ def answers(curator_api: APIClient) -> dict[str, str]:
     return found
 
 
+def extend_corpus(papers: list[Paper]) -> None:
+    """What only the pages, feeds and exports show: related papers, more than six authors,
+    a paper without abstract (its feed entry shows the evidence note), and an accepted
+    placement of a paper in the inbox (curators' lists show it)."""
+    for rank, other in enumerate((1, 3)):
+        RelatedPaper.objects.create(
+            paper=papers[0],
+            related=papers[other],
+            rank=rank,
+            similarity=0.5 - rank / 10,
+            words=["fuzzing", "oracle"][: rank + 1],
+            computed_at=WHEN,
+        )
+    Paper.objects.filter(pk=papers[3].pk).update(abstract="")
+    many = [AuthorFactory(id=BASE + 10 + i, name=f"Author Number{i}") for i in range(7)]
+    Authorship.objects.filter(paper=papers[6]).delete()
+    for position, author in enumerate(many):
+        Authorship.objects.create(paper=papers[6], author=author, position=position)
+    testing = papers[0].placements.get(challenge__isnull=True).phase
+    PlacementFactory(
+        id=BASE + 20,
+        paper=papers[7],
+        phase=testing,
+        review_state=Placement.ReviewState.ACCEPTED,
+        origin=Placement.Origin.CURATOR,
+        confidence=None,
+        evidence="Evidence of the inbox paper.",
+        reviewed_at=WHEN,
+    )
+    Placement.objects.filter(pk__gte=BASE).update(created_at=WHEN, updated_at=WHEN)
+
+
+def more_answers(curator_api: APIClient, curator_user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Feeds, taxonomy pages, paper pages with related papers, downloads (one paper and a
+    list's), a listing's snapshot and page, `export_bibtex`, the admin's paper list."""
+    browser, curator = Client(), Client()
+    curator.force_login(curator_user)
+
+    def get(client, path: str, params: dict | None = None) -> str:  # type: ignore[no-untyped-def]
+        cache.clear()
+        return html(client.get(path, params or {}))
+
+    found = {}
+    for path in FEEDS:
+        found[f"feed {path}"] = get(browser, path)
+    for path in TAXONOMY_PAGES:
+        found[f"html {path}"] = get(browser, path)
+    found["curator html /phases/golden-testing/"] = get(curator, "/phases/golden-testing/")
+    found["html /"] = get(browser, "/")
+    for path in ["/papers/", "/papers/?phase=golden-testing", f"/authors/{BASE + 10}/"]:
+        found[f"extended html {path}"] = get(browser, path)
+        found[f"curator html {path}"] = get(curator, path)
+    for i in (0, 3, 6):
+        found[f"extended html /papers/{BASE + i}/"] = get(browser, f"/papers/{BASE + i}/")
+        for kind in DOWNLOADS:
+            found[f"download {i} {kind}"] = get(browser, f"/papers/{BASE + i}/{kind}/")
+    found[f"curator html /papers/{BASE + 7}/"] = get(curator, f"/papers/{BASE + 7}/")
+    for kind in DOWNLOADS:
+        found[f"download list {kind}"] = get(browser, f"/papers/{kind}/")
+        found[f"download list phase {kind}"] = get(
+            browser, f"/papers/{kind}/", {"phase": "golden-testing"}
+        )
+        found[f"curator download list {kind}"] = get(curator, f"/papers/{kind}/")
+    for format in ("bibtex", "ris", "csljson"):
+        found[f"anon extended export {format}"] = body(APIClient().get(API, {"format": format}))
+        found[f"curator export {format}"] = body(curator_api.get(API, {"format": format}))
+    found["curator extended list"] = body(curator_api.get(API))
+    found["admin paper list"] = get(curator, "/admin/papers/paper/")
+
+    listing = listing_freeze(title="Golden listing", query="phase=golden-testing,golden-coding")
+    flow = listing.prisma | {"as_of": WHEN.isoformat()}  # the moment of freezing, fixed
+    Listing.objects.filter(pk=listing.pk).update(frozen_at=WHEN, prisma=flow)
+    entries = ListingEntry.objects.filter(listing=listing).order_by("position")
+    found["listing snapshot"] = json.dumps(
+        [
+            {
+                "paper_ref": e.paper_ref,
+                "citation_key": e.citation_key,
+                "record": e.record,
+                "bibtex": e.bibtex,
+                "csl": e.csl,
+            }
+            for e in entries
+        ],
+        indent=1,
+        ensure_ascii=False,
+    )
+    found["listing page"] = get(browser, f"/listings/{listing.slug}/")
+    for suffix in ("export.bib", "export.ris", "export.json"):
+        found[f"listing {suffix}"] = get(browser, f"/listings/{listing.slug}/{suffix}")
+
+    for args in ([], ["--phase", "golden-testing"], ["--status", "all"]):
+        out, err = io.StringIO(), io.StringIO()
+        call_command("export_bibtex", *args, stdout=out, stderr=err)
+        found[f"export_bibtex {' '.join(args)}".strip()] = out.getvalue() + err.getvalue()
+    return found
+
+
 @pytest.mark.django_db
-def test_answers_and_pages_are_byte_identical_to_the_golden_file(curator_api) -> None:
+def test_answers_and_pages_are_byte_identical_to_the_golden_file(curator_api, curator_user) -> None:
     # Per database: search ranks (FTS5 vs ts_rank) and the order of equal rows differ.
     GOLDEN = DATA / f"golden_paper_answers.{connection.vendor}.json"
-    build_corpus()
+    papers = build_corpus()
 
     found = answers(curator_api)
+    extend_corpus(papers)
+    found |= more_answers(curator_api, curator_user)
 
     if os.environ.get("SELLM_WRITE_GOLDEN"):
         GOLDEN.write_text(json.dumps(found, indent=1, ensure_ascii=False) + "\n")

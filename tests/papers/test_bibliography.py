@@ -17,6 +17,7 @@ from apps.papers.bibtex import generated_key, write_bibtex
 from apps.papers.csl import csl_item
 from apps.papers.models import Paper
 from apps.papers.records import AuthorRecord, PaperRecord
+from apps.papers.relations import attach_relations
 from apps.papers.ris import ris_reference
 from apps.papers.services import paper_upsert_many
 from tests.factories import PaperFactory
@@ -118,7 +119,7 @@ def test_every_path_reads_a_name_by_the_one_rule(
     assert family_key(written) == family_key(display) == key
 
     paper = PaperFactory(title="Symphonies of Testing", year=2020, authors=[display])
-    paper = Paper.objects.for_list().get(pk=paper.pk)
+    (paper,) = attach_relations(Paper.objects.filter(pk=paper.pk))
     # CSL-JSON and RIS.
     assert csl_item(paper, "x")["author"] == [csl]
     assert ris_reference(paper, "x")["authors"] == [ris]

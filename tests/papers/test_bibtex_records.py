@@ -11,6 +11,7 @@ from apps.ingestion.bibtex.parser import parse_bibtex
 from apps.ingestion.bibtex.services import bibtex_import
 from apps.papers.bibtex import bibtex_entry
 from apps.papers.models import Paper
+from apps.papers.relations import attach_relations
 from tests.factories import PaperFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +22,7 @@ TITLE = "Are LLMs Good at GPT-4 Tasks? ChatGPT versus CodeBERT on the $\\tau$Tes
 def entry_of(paper: Paper) -> dict[str, str]:
     """The written entry as bibtexparser reads it (fields as written, braces kept)."""
     library = bibtexparser.parse_string(
-        bibtex_entry(Paper.objects.for_list().get(pk=paper.pk), "k")
+        bibtex_entry(attach_relations(Paper.objects.filter(pk=paper.pk))[0], "k")
     )
     assert not library.failed_blocks
     (entry,) = library.entries
@@ -37,7 +38,7 @@ def test_capitals_and_acronyms_in_titles_are_protected_and_round_trip() -> None:
         "Are {LLMs} Good at {GPT}-4 Tasks? {ChatGPT} versus {CodeBERT} on the $\\tau$Test Suite"
     )
     assert display_text(fields["title"]) == display_text(TITLE)  # braces are invisible
-    (parsed,) = parse_bibtex(bibtex_entry(paper, "k")).entries  # and import back the same
+    (parsed,) = parse_bibtex(bibtex_entry(attach_relations([paper])[0], "k")).entries  # and back
     assert parsed.record is not None
     assert parsed.record.title == paper.title
     assert "title" not in parsed.record.bibtex_fields  # nothing to keep beside the column

@@ -13,6 +13,7 @@ from apps.ingestion.bibtex.services import bibtex_import
 from apps.papers.bibtex import write_bibtex, written_fields
 from apps.papers.models import Author, Paper
 from apps.papers.records import AuthorRecord, PaperRecord
+from apps.papers.relations import attach_relations
 from apps.papers.services import paper_upsert_many
 from tests.ingestion.test_bibtex_parser import FILES
 
@@ -117,17 +118,17 @@ def snapshot() -> dict[str, tuple]:
     columns and the fields of its BibTeX entry. (An imported field the entry no longer uses
     — say an author list a merge has since completed — is not compared: it says nothing.)"""
     papers = {}
-    for paper in Paper.objects.for_list():
+    for paper in attach_relations(Paper.objects.all(), ("authors", "placements", "categories")):
         papers[paper.title] = (
             paper.bibtex_key,
             paper.abstract,
-            [a.author.name for a in paper.authorships.all()],
+            [author["name"] for author in paper.author_rows],
             paper.year,
             paper.venue,
             paper.doi,
             paper.arxiv_id,
             paper.primary_category,
-            sorted(c.code for c in paper.categories.all()),
+            paper.category_codes,
             paper.bibtex_type,
             written_fields(paper),
         )
@@ -136,7 +137,7 @@ def snapshot() -> dict[str, tuple]:
 
 def export_wipe_import() -> tuple[dict, dict, str]:
     before = snapshot()
-    text = "\n".join(write_bibtex(Paper.objects.for_list().order_by("pk")))
+    text = "\n".join(write_bibtex(attach_relations(Paper.objects.order_by("pk"))))
     Paper.objects.all().delete()
     Author.objects.all().delete()
     report = bibtex_import(text=text)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.core.bibliography.codec import text_to_latex
 from apps.papers.bibtex import citation_key, key_suffix, write_bibtex
 from apps.papers.models import Paper
+from apps.papers.relations import attach_relations
 from apps.papers.services.citation_keys import citation_keys_assign
 from tests.factories import ChallengeFactory, PaperFactory, PlacementFactory
 
@@ -31,7 +32,7 @@ def test_an_arxiv_paper_carries_eprint_class_url_and_keywords() -> None:
     challenge = ChallengeFactory(name="Test oracles")
     PlacementFactory(paper=paper, challenge=challenge)
 
-    entry = parse("".join(write_bibtex(Paper.objects.for_list()))).entries[0]
+    entry = parse("".join(write_bibtex(attach_relations(Paper.objects.all())))).entries[0]
 
     assert entry.key == "lovelace2024testing"
     assert entry.entry_type == "misc"
@@ -50,7 +51,9 @@ def test_keys_are_unique_within_an_export_and_imported_keys_are_kept() -> None:
         PaperFactory(title="Large models", year=2023, authors=["Xinyi Hou"])
     PaperFactory(title="Other", bibtex_key="my:key/2020", authors=["Xinyi Hou"])
 
-    keys = [e.key for e in parse("".join(write_bibtex(Paper.objects.for_list()))).entries]
+    keys = [
+        e.key for e in parse("".join(write_bibtex(attach_relations(Paper.objects.all())))).entries
+    ]
 
     assert sorted(keys) == ["hou2023large", "hou2023largea", "hou2023largeb", "my:key/2020"]
 
@@ -64,7 +67,7 @@ def test_imported_fields_are_written_back_and_venues_pick_the_right_field() -> N
         bibtex_fields={"pages": "1--10", "publisher": "{ACM}"},
     )
 
-    entry = parse("".join(write_bibtex(Paper.objects.for_list()))).entries[0]
+    entry = parse("".join(write_bibtex(attach_relations(Paper.objects.all())))).entries[0]
 
     assert entry.entry_type == "inproceedings"
     assert entry["booktitle"] == "ICSE"
@@ -107,7 +110,7 @@ def test_imported_forms_are_written_while_they_agree_with_the_columns() -> None:
         },
     )
 
-    entry = parse("".join(write_bibtex(Paper.objects.for_list()))).entries[0]
+    entry = parse("".join(write_bibtex(attach_relations(Paper.objects.all())))).entries[0]
     assert entry["title"] == '{\\"U}ber {GPT}-4'
     assert entry["author"] == 'M{\\"u}ller, J{\\"u}rgen'
     assert entry["journal"] == "{Revue}"
@@ -115,7 +118,7 @@ def test_imported_forms_are_written_while_they_agree_with_the_columns() -> None:
 
     paper.title = "Über GPT-5"  # a curator's correction beats the imported form
     paper.save()
-    entry = parse("".join(write_bibtex(Paper.objects.for_list()))).entries[0]
+    entry = parse("".join(write_bibtex(attach_relations(Paper.objects.all())))).entries[0]
     assert entry["title"] == "Über {GPT}-5"  # capitals protected (issue 11)
     assert entry["author"] == 'M{\\"u}ller, J{\\"u}rgen'
 
@@ -125,7 +128,7 @@ def test_imported_keywords_come_first_then_the_taxonomy() -> None:
     challenge = ChallengeFactory(name="Test oracles & more")
     PlacementFactory(paper=paper, challenge=challenge)
 
-    entry = parse("".join(write_bibtex(Paper.objects.for_list()))).entries[0]
+    entry = parse("".join(write_bibtex(attach_relations(Paper.objects.all())))).entries[0]
 
     assert entry["keywords"] == f"fuzzing, oracles, {challenge.phase.name}, Test oracles \\& more"
 
@@ -138,7 +141,10 @@ def test_generated_keys_avoid_keys_stored_on_papers_outside_the_export() -> None
     PaperFactory(title="Large models", year=2023, authors=["Xinyi Hou"])
     PaperFactory(title="Large", year=2023, authors=["Xinyi Hou"])
 
-    keys = [e.key for e in parse("".join(write_bibtex(Paper.objects.included()))).entries]
+    keys = [
+        e.key
+        for e in parse("".join(write_bibtex(attach_relations(Paper.objects.included())))).entries
+    ]
 
     assert sorted(keys) == ["hou2023largeb", "hou2023largec"]
 
@@ -154,7 +160,10 @@ def test_a_stem_whose_lettered_variants_are_all_taken_goes_on_past_z() -> None:
         )
     PaperFactory(title="Large", year=2023, authors=["Xinyi Hou"])
 
-    keys = [e.key for e in parse("".join(write_bibtex(Paper.objects.included()))).entries]
+    keys = [
+        e.key
+        for e in parse("".join(write_bibtex(attach_relations(Paper.objects.included())))).entries
+    ]
 
     assert keys == ["hou2023largeab"]
 
@@ -188,7 +197,7 @@ def test_writing_needs_one_key_query_per_chunk_whatever_the_number_of_papers() -
         for _ in range(n):
             PlacementFactory(paper=PaperFactory(authors=2))
         with CaptureQueriesContext(connection) as queries:
-            "".join(write_bibtex(Paper.objects.for_list()))
+            "".join(write_bibtex(attach_relations(Paper.objects.all())))
         return len(queries)
 
     assert count_queries(5) == count_queries(50)

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Prefetch, Q
 
 from apps.core.services import curated_save
-from apps.papers.models import Paper, Placement
+from apps.papers.models import Authorship, Paper, Placement
 from apps.papers.services import paper_authors_replace, paper_exclude, paper_update
 from apps.papers.services.seed import SEED_COLUMNS, SEED_PAPERS_PATH
 from apps.papers.services.upsert import author_key
@@ -71,8 +71,10 @@ def test_counts_match_the_yaml_and_tsv_exactly(survey) -> None:  # type: ignore[
     assert Paper.objects.filter(status=Paper.Status.INCLUDED).count() == 422
     papers = {
         p.arxiv_id: p
-        for p in Paper.objects.for_list().prefetch_related(
-            Prefetch("placements", Placement.objects.for_display())
+        for p in Paper.objects.prefetch_related(
+            Prefetch("authorships", Authorship.objects.select_related("author")),
+            "categories",
+            Prefetch("placements", Placement.objects.for_display()),
         )
     }
     for row in SEED_ROWS:

@@ -8,14 +8,8 @@ from rest_framework import serializers
 from apps.core.api.fields import LinkField, SelectableFieldsSerializer
 from apps.core.api.rows import FastRowSerializer, PageRowsField
 from apps.core.api.strict import IntegerPrimaryKeyRelatedField, RefuseUnknownFieldsMixin
-from apps.papers import limits
-from apps.papers.api.relations import (
-    load_authors,
-    load_categories,
-    load_cited_by,
-    load_placements,
-    load_references,
-)
+from apps.papers import limits, relations
+from apps.papers.api.relations import api_rows
 from apps.papers.identifiers import normalize_doi, parse_arxiv_id
 from apps.papers.models import Paper, Placement
 from apps.papers.services.upsert import TEXT_LIMITS
@@ -116,7 +110,7 @@ class PaperSerializer(FastRowSerializer):
     id = serializers.IntegerField(read_only=True)
     url = LinkField("api:paper-detail")
     title = serializers.CharField(read_only=True)
-    authors = AuthorsField(load_authors)
+    authors = AuthorsField(api_rows(relations.load_authors))
     abstract = serializers.CharField(read_only=True)
     year = serializers.IntegerField(read_only=True, allow_null=True)
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -131,7 +125,7 @@ class PaperSerializer(FastRowSerializer):
         source="arxiv_pdf_url", read_only=True, help_text="arXiv's PDF (empty without arXiv id)."
     )
     primary_category = serializers.CharField(read_only=True)
-    categories = CategoryCodesField(load_categories)
+    categories = CategoryCodesField(api_rows(relations.load_categories))
     venue = serializers.CharField(read_only=True)
     kind = serializers.ChoiceField(
         choices=[("", "not known"), *Paper.Kind.choices],
@@ -153,8 +147,8 @@ class PaperSerializer(FastRowSerializer):
     references_outside = serializers.IntegerField(
         read_only=True, allow_null=True, help_text="Referenced works that are not in sellm."
     )
-    references = CitationsField(load_references)
-    cited_by = CitationsField(load_cited_by)
+    references = CitationsField(api_rows(relations.load_references))
+    cited_by = CitationsField(api_rows(relations.load_cited_by))
     record_incomplete = serializers.BooleanField(
         read_only=True, help_text="Facts are missing or unconfirmed until the next refresh."
     )
@@ -164,7 +158,7 @@ class PaperSerializer(FastRowSerializer):
     bibtex_key = serializers.CharField(read_only=True)
     bibtex_type = serializers.CharField(read_only=True)
     bibtex_fields = serializers.DictField(child=serializers.CharField(), read_only=True)
-    placements = PlacementsField(load_placements)
+    placements = PlacementsField(api_rows(relations.load_placements))
     status = serializers.ChoiceField(choices=Paper.Status.choices, read_only=True)
     status_reason = serializers.CharField(read_only=True)
     included_at = serializers.DateTimeField(read_only=True, allow_null=True)

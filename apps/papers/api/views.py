@@ -41,6 +41,7 @@ from apps.papers.filtersets import PaperFilterSet, active_filters
 from apps.papers.gaps import NO_RECENT_WORK, THIN, GapRow
 from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.models import NEWEST_FIRST, Author, Authorship, Paper, Placement
+from apps.papers.relations import attach_relations, stream_with_relations
 from apps.papers.search import SearchPaginator
 from apps.papers.selectors import (
     STATS_GROUPS,
@@ -162,9 +163,7 @@ class PaperViewSet(
         return isinstance(getattr(self.request, "accepted_renderer", None), ExportRenderer)
 
     def get_queryset(self) -> QuerySet[Paper]:
-        papers = papers_visible_to(self.request.user)
-        # for_list: what writers read (a PaperQuerySet method the stubs do not see)
-        return papers.for_list() if self.exporting else papers  # type: ignore[attr-defined]
+        return papers_visible_to(self.request.user)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         # With no filter asked for, every filter would pass the rows through unchanged;
@@ -178,14 +177,16 @@ class PaperViewSet(
         papers = self.filter_queryset(self.get_queryset())
         if self.exporting:  # streamed, not a DRF Response (finalize_response takes either)
             self.paginator.check_parameters(request)  # type: ignore[union-attr]
-            return self.stream(papers.iterator(chunk_size=EXPORT_CHUNK), "papers")  # type: ignore[return-value]
+            # Exports write accepted placements, whoever asks, as the web's downloads do.
+            rows = stream_with_relations(papers, chunk_size=EXPORT_CHUNK)
+            return self.stream(rows, "papers")  # type: ignore[return-value]
         page = self.paginate_queryset(papers)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: object, **kwargs: object) -> Response:
         paper = self.get_object()
         if self.exporting:
-            return self.stream([paper], f"paper-{paper.pk}")  # type: ignore[return-value]
+            return self.stream(attach_relations([paper]), f"paper-{paper.pk}")  # type: ignore[return-value]
         return Response(self.get_serializer(paper).data)
 
     def stream(self, papers, name: str) -> StreamingHttpResponse:  # type: ignore[no-untyped-def]

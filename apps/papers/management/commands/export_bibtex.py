@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from apps.papers.bibtex import write_bibtex
 from apps.papers.models import Paper
+from apps.papers.relations import stream_with_relations
 from apps.papers.services.citation_keys import citation_keys_assign
 from apps.taxonomy.models import Challenge, Phase
 
@@ -50,8 +51,8 @@ class Command(BaseCommand):
         target = open(output, "w", encoding="utf-8") if output else nullcontext(self.stdout)  # noqa: SIM115
         count = 0
         with target as stream:
-            # Chunked iteration with per-chunk prefetching: memory stays flat at any size.
-            rows = papers.for_list().order_by("-published_at", "-id").iterator(chunk_size=CHUNK)
+            # Read a chunk at a time, each with its rows: memory stays flat at any size.
+            rows = stream_with_relations(papers.order_by("-published_at", "-id"), chunk_size=CHUNK)
             for entry in write_bibtex(rows):
                 stream.write(("\n" if count else "") + entry)
                 count += 1
