@@ -162,7 +162,12 @@ class FacetSample:
 
 
 def build_facets(
-    request: HttpRequest, base: QuerySet[Paper], *, public: bool = False, total: int = 0
+    request: HttpRequest,
+    base: QuerySet[Paper],
+    *,
+    public: bool = False,
+    total: int = 0,
+    results: QuerySet[Paper] | None = None,
 ) -> list[Facet]:
     """The four facets with counts. Each facet counts the results of every *other* filter,
     so choosing a phase still shows how many papers the other phases have (OR within a
@@ -175,6 +180,10 @@ def build_facets(
     counts (each drops one filter), and the facets are estimated from a sample (`≈`).
     Deciding on the total the page counted anyway costs no query: counting each facet's set
     first would cost as much as grouping it where the filters are slow to evaluate.
+
+    `results`: the page's own results (its filterset's queryset), which is what a facet
+    counts when the query does not filter by that facet: reused rather than filtered anew
+    (a search with no facet chosen builds one filterset, not five).
     """
     query = request.GET
     active = active_filters(query)
@@ -190,12 +199,15 @@ def build_facets(
         """The results of every filter but `key`'s: what its facet counts. For the public,
         a sample of them when the page's results are more than FACET_EXACT (`scales[key]`
         says by how much to multiply); curators always count them all."""
-        results = PaperFilterSet(_without_parameter(query, key), queryset=base).qs
+        if results is not None and key not in active:
+            counted = results
+        else:
+            counted = PaperFilterSet(_without_parameter(query, key), queryset=base).qs
         if not sampling:
-            return results
+            return counted
         estimated.add(key)
-        results, scales[key] = sample.restrict(results)
-        return results
+        counted, scales[key] = sample.restrict(counted)
+        return counted
 
     def scaled(key: str, count: int) -> int:
         return _two_digits(count * scales[key]) if key in estimated else count
@@ -305,7 +317,11 @@ def paper_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "total": count_label(page.paginator),
         "facets": build_facets(
-            request, base, public=not is_curator(request.user), total=page.paginator.count
+            request,
+            base,
+            public=not is_curator(request.user),
+            total=page.paginator.count,
+            results=filterset.qs,
         ),
         "query": filterset.form.cleaned_data.get("q") or "",
         "sort": sort or "-published",
