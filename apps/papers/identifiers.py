@@ -54,7 +54,10 @@ def normalize_doi(text: str | None) -> str | None:
     match = _DOI.match(candidate)
     if match is None:
         return None
-    return match.group(0).rstrip(".,;").lower()
+    doi = match.group(0).rstrip(".,;").lower()
+    # Trailing punctuation is the sentence's, not the DOI's; a DOI that is nothing else after
+    # its slash is no DOI (and normalising twice must give the same answer).
+    return doi if _DOI.fullmatch(doi) else None
 
 
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
