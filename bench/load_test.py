@@ -534,6 +534,7 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: objec
                 note=note,
             )
         )
+        limit = 500 if label == "rendered" else 250  # issue 14: cache off ≤ 500 ms, on ≤ 250
         for share in ("p50", "p95", "p99"):
             figures.append(
                 Figure(
@@ -543,8 +544,8 @@ def run(database: str, seconds: int = 60, connections: int = 16, **server: objec
                     "ms",
                     f"static file, {share}",
                     static[share] / 1000,
-                    target="≤ 250 ms" if share == "p99" else "",
-                    met=figures_of[share] <= 250_000 if share == "p99" else None,
+                    target=f"≤ {limit} ms" if share == "p99" else "",
+                    met=figures_of[share] <= limit * 1000 if share == "p99" else None,
                 )
             )
         figures.append(
