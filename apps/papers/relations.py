@@ -14,21 +14,21 @@ read as the public whoever asks (a list's tags are the accepted placements).
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Protocol, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page
 from django.db.models import F, QuerySet
 
+from apps.core.links import Link
+from apps.core.links import Links as LinkTemplates
 from apps.core.roles import is_curator
 from apps.papers.models import Authorship, Citation, Paper, Placement
 from apps.papers.selectors import papers_visible_to
 
 Reader = AbstractBaseUser | AnonymousUser | None
 PUBLIC: Reader = None
-# A row's URL from its key (an id, or a slug for the taxonomy).
-Link = Callable[[object], str]
 # The URL of each kind of row: "author", "paper", "placement", "phase", "challenge", "direction".
 Links = Mapping[str, Link]
 Rows = Mapping[int, list]  # paper id → its rows, in order (papers without rows are absent)
@@ -143,7 +143,7 @@ def load_placements(ids: list[int], reader: Reader = PUBLIC, links: Links | None
         .values_list(*PLACEMENT_COLUMNS)
     )
     urls = [links[kind] for kind in TARGETS] if links is not None else None
-    placement_url = links["placement"] if links is not None else None
+    placement_url = links.get("placement") if links is not None else None  # pages have none
     for paper_id, pk, origin, confidence, evidence, state, *names in placements:
         targets: dict[str, dict | None] = {}
         for index, kind in enumerate(TARGETS):
@@ -189,30 +189,53 @@ ATTRIBUTES: dict[str, tuple[RelationLoader, str]] = {
 }
 # What a list of papers shows, and what the exports write: authors and placements.
 LIST_ROWS = ("authors", "placements")
+# The HTML page of each kind of row a paper list links to (a placement has none).
+PAGE_VIEWS = {
+    "author": ("papers:author", "pk"),
+    "paper": ("papers:detail", "pk"),
+    "phase": ("taxonomy:phase", "slug"),
+    "challenge": ("taxonomy:challenge", "slug"),
+    "direction": ("taxonomy:direction", "slug"),
+}
+
+
+def page_links() -> Links:
+    """The pages' links for rows shown in HTML (`author.url`, `placement.phase.url`, …)."""
+    return LinkTemplates(PAGE_VIEWS)
+
 
 P = TypeVar("P", bound=Paper)
 
 
 def attach_relations(
-    papers: Iterable[P], relations: Sequence[str] = LIST_ROWS, *, reader: Reader = PUBLIC
+    papers: Iterable[P],
+    relations: Sequence[str] = LIST_ROWS,
+    *,
+    reader: Reader = PUBLIC,
+    links: Links | None = None,
 ) -> list[P]:
     """`papers` as a list, each with the rows of `relations` set (`paper.author_rows`,
-    `paper.placement_rows`, …; see ATTRIBUTES): one query per relation, none without papers."""
+    `paper.placement_rows`, …; see ATTRIBUTES): one query per relation, none without papers.
+    With `links` (a page's: its own URL of an author, a phase, …) each row carries its URL."""
     papers = list(papers)
     ids = [paper.pk for paper in papers]
     for name in relations:
         load, attribute = ATTRIBUTES[name]
-        rows = load(ids, reader) if ids else {}
+        rows = load(ids, reader, links) if ids else {}
         for paper in papers:
             setattr(paper, attribute, rows.get(paper.pk, []))
     return papers
 
 
 def attach_to_page(
-    page: Page, relations: Sequence[str] = LIST_ROWS, *, reader: Reader = PUBLIC
+    page: Page,
+    relations: Sequence[str] = LIST_ROWS,
+    *,
+    reader: Reader = PUBLIC,
+    links: Links | None = None,
 ) -> Page:
     """A page of papers with their rows attached (its object list becomes a list)."""
-    page.object_list = attach_relations(page.object_list, relations, reader=reader)
+    page.object_list = attach_relations(page.object_list, relations, reader=reader, links=links)
     return page
 
 

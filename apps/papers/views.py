@@ -29,7 +29,13 @@ from apps.papers.gaps import HEAT_LEVELS, GapMap
 from apps.papers.gaps import gap_map as gap_figures
 from apps.papers.metadata import description, highwire_tags, json_ld
 from apps.papers.models import Author, Authorship, Paper
-from apps.papers.relations import LIST_ROWS, attach_relations, attach_to_page, stream_with_relations
+from apps.papers.relations import (
+    LIST_ROWS,
+    attach_relations,
+    attach_to_page,
+    page_links,
+    stream_with_relations,
+)
 from apps.papers.ris import write_ris
 from apps.papers.search import SearchPaginator, count_label
 from apps.papers.selectors import (
@@ -81,7 +87,7 @@ def home(request: HttpRequest) -> HttpResponse:
     public = not is_curator(request.user)
     context = {
         "phases": phases_overview(papers, public=public),
-        "newest": attach_relations(newest_papers(papers, limit=8)),
+        "newest": attach_relations(newest_papers(papers, limit=8), links=page_links()),
         "paper_total": sum(summary_totals("all").values()) if public else papers.count(),
     }
     return render(request, "papers/home.html", context)
@@ -310,7 +316,9 @@ def paper_list(request: HttpRequest) -> HttpResponse:
             "query_error": "q" in filterset.errors,
         }
         return render(request, "papers/paper_list.html", errors, status=400)
-    page = attach_to_page(paginate(request, filterset.qs, paginator_class=SearchPaginator))
+    page = attach_to_page(
+        paginate(request, filterset.qs, paginator_class=SearchPaginator), links=page_links()
+    )
     searching = bool(filterset.form.cleaned_data.get("q"))
     sort = filterset.form.cleaned_data.get("ordering") or ("relevance" if searching else "")
     context: dict[str, object] = {
@@ -392,7 +400,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(f"There is no paper with id {pk} in the knowledge base.")
     # The list rows (accepted placements: what the BibTeX entry names), and the categories;
     # the page's own list of placements is what the reader may see, with their review.
-    attach_relations([paper], (*LIST_ROWS, "categories"))
+    attach_relations([paper], (*LIST_ROWS, "categories"), links=page_links())
     visible = placements_visible_to(request.user)
     placements = list(visible.filter(paper=paper).for_display())  # type: ignore[attr-defined]
     categories = sorted(
@@ -406,7 +414,7 @@ def paper_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "placements": placements,
         "categories": categories,
         "bibtex": bibtex_entry(paper, citation_key(paper)),
-        "related": attach_relations(related_papers(paper, papers, limit=8)),
+        "related": attach_relations(related_papers(paper, papers, limit=8), links=page_links()),
         "highwire_tags": highwire_tags(paper, authors, page_url),
         "json_ld": json_ld(paper, authors, page_url),
         "description": description(paper, authors),
@@ -441,7 +449,7 @@ def author_detail(request: HttpRequest, pk: int) -> HttpResponse:
     papers = visible.filter(
         Exists(Authorship.objects.filter(paper=OuterRef("pk"), author=author))
     ).order_by("-published_at", "-id")
-    page = attach_to_page(paginate(request, papers))
+    page = attach_to_page(paginate(request, papers), links=page_links())
     if not page.paginator.count:  # only hidden papers: the public must not learn the name
         raise missing
     context = {"author": author, "page": page, "profile": author_profile(author, visible)}

@@ -15,7 +15,7 @@ from apps.core.views import public_page
 from apps.papers.counts import summary_rows, summary_totals
 from apps.papers.filtersets import PaperFilterSet
 from apps.papers.models import Placement
-from apps.papers.relations import attach_relations, attach_to_page
+from apps.papers.relations import attach_relations, attach_to_page, page_links
 from apps.papers.search import SearchPaginator
 from apps.papers.selectors import (
     challenge_paper_samples,
@@ -81,7 +81,9 @@ def phase_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "taxonomy/phase_detail.html", context, status=400)
     cleaned = filterset.form.cleaned_data
     context |= {
-        "page": attach_to_page(paginate(request, filterset.qs, paginator_class=SearchPaginator)),
+        "page": attach_to_page(
+            paginate(request, filterset.qs, paginator_class=SearchPaginator), links=page_links()
+        ),
         "query": cleaned.get("q") or "",
         "chosen_challenge": request.GET.get("challenge", ""),
         "chosen_year": cleaned.get("year"),
@@ -107,7 +109,9 @@ def placement_page(request: HttpRequest, **target: object) -> Page:
     the authors: each paper row shows the placement's own evidence instead of its tags."""
     page = paginate(request, placements_of(request, **target))
     page.object_list = list(page.object_list)
-    attach_relations([placement.paper for placement in page.object_list], ("authors",))
+    attach_relations(
+        [placement.paper for placement in page.object_list], ("authors",), links=page_links()
+    )
     return page
 
 

@@ -3,13 +3,13 @@
 from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any, cast
-from urllib.parse import quote
 
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+
+from apps.core.links import UrlTemplate
 
 FIELDS_PARAM = "fields"
 
@@ -93,9 +93,6 @@ class FieldSelectionMixin:
         return context
 
 
-_MARK = "sellm-url-key-0"  # fits every lookup pattern ([^/.]+ and slugs)
-
-
 @extend_schema_field(OpenApiTypes.URI)
 class LinkField(serializers.Field):
     """A row's API URL from one reversed URL per view name and request.
@@ -112,8 +109,7 @@ class LinkField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, value: object) -> str:
-        key = getattr(value, self.lookup_field)
-        return self._template().replace(_MARK, quote(str(key), safe=""))
+        return self._template()(getattr(value, self.lookup_field))
 
     def row_reader(self, name: str, serializer: serializers.Serializer) -> Callable[[Any], str]:
         """The link of a row, for `apps.core.api.rows.FastRowSerializer`."""
@@ -122,29 +118,14 @@ class LinkField(serializers.Field):
         lookup = attrgetter(self.lookup_field)
         return lambda row: url(lookup(row))
 
-    def _template(self) -> str:
+    def _template(self) -> UrlTemplate:
         templates = cast(dict, self.context).setdefault("_url_templates", {})
         template = templates.get(self.view_name)
         if template is None:
             kwarg = "slug" if self.lookup_field == "slug" else "pk"
-            template = UrlTemplate(self.view_name, self.context.get("request"), kwarg).template
+            template = UrlTemplate(self.view_name, self.context.get("request"), kwarg)
             templates[self.view_name] = template
         return template
-
-
-class UrlTemplate:
-    """An object URL with the key left open: reversed once, filled in per row."""
-
-    def __init__(self, view_name: str, request: object | None, kwarg: str = "pk") -> None:
-        path = reverse(view_name, kwargs={kwarg: _MARK})
-        self.template = (
-            request.build_absolute_uri(path)  # type: ignore[attr-defined]
-            if request is not None
-            else path
-        )
-
-    def __call__(self, key: object) -> str:
-        return self.template.replace(_MARK, quote(str(key), safe=""))
 
 
 class ReadWriteSerializersMixin:
