@@ -216,9 +216,14 @@ def attach_relations(
 ) -> list[P]:
     """`papers` as a list, each with the rows of `relations` set (`paper.author_rows`,
     `paper.placement_rows`, …; see ATTRIBUTES): one query per relation, none without papers.
-    With `links` (a page's: its own URL of an author, a phase, …) each row carries its URL."""
+    With `links` (a page's: its own URL of an author, a phase, …) each row carries its URL,
+    and each paper its own page's (`paper.page_url`)."""
     papers = list(papers)
     ids = [paper.pk for paper in papers]
+    paper_url = links.get("paper") if links is not None else None
+    if paper_url is not None:  # the paper's own page, as its rows link theirs
+        for paper in papers:
+            paper.page_url = paper_url(paper.pk)  # type: ignore[attr-defined]
     for name in relations:
         load, attribute = ATTRIBUTES[name]
         rows = load(ids, reader, links) if ids else {}
