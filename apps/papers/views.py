@@ -43,6 +43,7 @@ from apps.papers.selectors import (
     authors_with_papers,
     category_counts,
     citation_neighbours,
+    facet_counts,
     newest_papers,
     paper_counts,
     papers_visible_to,
@@ -134,6 +135,8 @@ def _without_parameter(query: QueryDict, key: str) -> QueryDict:
 # labelled "≈" (a grouped count over tens of thousands of papers costs many times the
 # page's rows; a sample does not).
 FACET_EXACT = 5_000
+FACETS = frozenset({"phase", "challenge", "year", "category"})
+FACET_CATEGORIES = 25  # the most frequent, and any chosen
 FACET_SAMPLE_BLOCKS = 50
 FACET_SAMPLE_SHARE = 0.1  # of the id range, in evenly spaced blocks
 
@@ -218,10 +221,20 @@ def build_facets(
     def scaled(key: str, count: int) -> int:
         return _two_digits(count * scales[key]) if key in estimated else count
 
+    # No facet chosen (a search, a kind, an author…): every facet counts the same set, the
+    # page's results, so its four groupings are one statement over it.
+    once = None
+    if results is not None and not summary and active.isdisjoint(FACETS):
+        once = facet_counts(results_without("phase"))
+        for key in FACETS:
+            results_without(key)  # the same set: marks each facet sampled, if it is
+
     def counts_of(level: str) -> dict[str, int]:
         if summary:
             totals = summary_totals(level, year=year)
             return {slug: totals[str(pk)] for pk, slug in ids[level].items() if totals.get(str(pk))}
+        if once is not None:
+            return {slug: scaled(level, n) for slug, n in once[level].items()}
         rows = paper_counts(results_without(level), [level])
         return {r[level]: scaled(level, r["count"]) for r in rows}
 
@@ -261,7 +274,10 @@ def build_facets(
             )
 
     selected = _selected(query, "year")
-    rows = paper_counts(results_without("year"), ["year"], public=summary)
+    if once is not None:
+        rows = [{"year": value, "count": n} for value, n in once["year"].items()]
+    else:
+        rows = paper_counts(results_without("year"), ["year"], public=summary)
     year_facet = Facet("year", "Year", multiple=False)
     year_counts = {
         str(r["year"]): scaled("year", r["count"]) for r in rows if r["year"] is not None
@@ -278,7 +294,13 @@ def build_facets(
         )
 
     selected = _selected(query, "category")
-    rows = category_counts(results_without("category"), limit=25, public=summary, year=year)
+    if once is not None:
+        ranked = sorted(once["category"].items(), key=lambda pair: (-pair[1], pair[0]))
+        rows = [{"category": code, "count": n} for code, n in ranked[:FACET_CATEGORIES]]
+    else:
+        rows = category_counts(
+            results_without("category"), limit=FACET_CATEGORIES, public=summary, year=year
+        )
     category_facet = Facet("category", "arXiv category", multiple=True)
     seen = set()
     for row in rows:

@@ -114,3 +114,38 @@ def test_challenge_samples_are_each_challenges_newest_visible_papers(curator) ->
         assert len(got[busy.pk]) == 5
         assert 1 <= len(got[quiet.pk]) <= 4
     assert challenge_paper_samples([], AnonymousUser()) == {}
+
+
+def test_facet_counts_in_one_statement_equal_each_grouping_alone() -> None:
+    """The four facets of one set (a search's matches, say), counted in one statement, are
+    what counting each alone gives: distinct papers, accepted placements, papers without a
+    year under None."""
+    import random
+
+    from apps.papers.models import Category
+    from apps.papers.selectors import category_counts, facet_counts
+
+    rng = random.Random(9)
+    phases = [PhaseFactory() for _ in range(3)]
+    challenges = [ChallengeFactory(phase=rng.choice(phases)) for _ in range(5)]
+    Category.objects.bulk_create([Category(code=c) for c in ("cs.SE", "cs.LG", "cs.CL")])
+    for n in range(30):
+        paper = PaperFactory(year=rng.choice([None, 2022, 2023, 2024]))
+        paper.categories.set(rng.sample(["cs.SE", "cs.LG", "cs.CL"], rng.randrange(3)))
+        for challenge in rng.sample(challenges, rng.randrange(3)):
+            state = rng.choice(["accepted", "accepted", "pending"])
+            PlacementFactory(paper=paper, challenge=challenge, review_state=state)
+        if n % 4 == 0:
+            PlacementFactory(paper=paper, phase=rng.choice(phases))
+    chosen = Paper.objects.filter(pk__in=[p.pk for p in Paper.objects.all() if p.pk % 3])
+
+    once = facet_counts(chosen)
+
+    for level in ("phase", "challenge"):
+        alone = {row[level]: row["count"] for row in paper_counts(chosen, [level])}
+        assert once[level] == alone
+    assert once["year"] == {row["year"]: row["count"] for row in paper_counts(chosen, ["year"])}
+    ranked = {row["category"]: row["count"] for row in category_counts(chosen, limit=10)}
+    assert once["category"] == ranked
+    assert once["phase"]
+    assert None in once["year"]
