@@ -2,10 +2,11 @@
 a whole page of papers at once: one loader per relation, one query per page, plain rows.
 
 The API, the HTML pages, the feeds, the listings' snapshots, the admin and the exports all
-read these rows, so a relation is loaded one way everywhere. With `links` (the API's URL of
-each kind of row) a row is exactly what the API answers, in its key order; without, the same
-row minus its "url" keys. Plain rows, not prefetched model instances: building instances and
-rendering them cost more than the database work itself (bench/api_bench.py).
+read these rows, so a relation is loaded one way everywhere. With the API's `links` (the URL
+of each kind of row) a row is exactly what the API answers, in its key order; with a page's
+(`page_links`) it carries the HTML pages' URLs instead; without, it has no "url" keys.
+Plain rows, not prefetched model instances: building instances and rendering them cost more
+than the database work itself (bench/api_bench.py).
 
 `reader` says who is looking, for the rows that depend on it: curators see every placement and
 cite any paper, everyone else (`PUBLIC`, None) accepted placements and included papers. The
@@ -47,15 +48,12 @@ def load_authors(ids: list[int], reader: Reader = PUBLIC, links: Links | None = 
         .order_by("paper_id", "position")
         .values_list("paper_id", "author_id", "author__name", "affiliation")
     )
-    if links is None:
-        for paper_id, author_id, name, affiliation in authorships:
-            rows[paper_id].append({"id": author_id, "name": name, "affiliation": affiliation})
-        return rows
-    url = links["author"]
+    url = links["author"] if links is not None else None
     for paper_id, author_id, name, affiliation in authorships:
-        rows[paper_id].append(
-            {"id": author_id, "name": name, "affiliation": affiliation, "url": url(author_id)}
-        )
+        row = {"id": author_id, "name": name, "affiliation": affiliation}
+        if url is not None:
+            row["url"] = url(author_id)
+        rows[paper_id].append(row)
     return rows
 
 
@@ -88,17 +86,11 @@ def citation_loader(own: str, other: str) -> RelationLoader:
                 f"{other}__arxiv_id",
             )
         )
-        if links is None:
-            for paper_id, pk, title, year, arxiv_id in found:
-                rows[paper_id].append(
-                    {"id": pk, "title": title, "year": year, "arxiv_id": arxiv_id}
-                )
-            return rows
-        url = links["paper"]
+        url = links["paper"] if links is not None else None
         for paper_id, pk, title, year, arxiv_id in found:
-            rows[paper_id].append(
-                {"id": pk, "url": url(pk), "title": title, "year": year, "arxiv_id": arxiv_id}
-            )
+            row = {"id": pk} if url is None else {"id": pk, "url": url(pk)}
+            row |= {"title": title, "year": year, "arxiv_id": arxiv_id}
+            rows[paper_id].append(row)
         return rows
 
     return load
